@@ -14,7 +14,12 @@ import java.lang.foreign.MemorySegment;
  * <p><b>Alignment:</b> offsets and lengths of reads, writes and zero writes must be multiples of
  * {@link #blockSize()} and buffers must be aligned to it, except that a request may end exactly
  * at {@link #size()}. A request that breaks this, or reaches past the end, completes with
- * {@code -EINVAL}.
+ * {@code -EINVAL}. An aligned request of length zero completes with {@code 0}; one issued after
+ * {@link #close()} completes with {@code -EBADF}. Failures are results, never exceptions.
+ *
+ * <p><b>Buffers</b> must stay valid, and untouched by the caller, until the operation completes;
+ * backends may access them from I/O threads, so they must be usable from any thread (on the heap,
+ * or from a shared, global or automatic arena; not a confined one).
  */
 public interface BlockDevice extends AutoCloseable
 {
@@ -28,9 +33,8 @@ public interface BlockDevice extends AutoCloseable
     int blockSize();
 
     /**
-     * Reads {@code length} bytes at {@code offset} into the start of {@code buffer}.
-     *
-     * @return nothing; the result (bytes read, always {@code length} on success) arrives on {@code callback}.
+     * Reads {@code length} bytes at {@code offset} into the start of {@code buffer}. The result,
+     * always {@code length} on success, arrives on {@code callback}.
      */
     void read(long offset, MemorySegment buffer, int length, IoCallback callback, long tag);
 
@@ -43,7 +47,10 @@ public interface BlockDevice extends AutoCloseable
     /** Makes every write completed before this call durable. */
     void flush(IoCallback callback, long tag);
 
-    /** Releases the device; operations still in flight complete first. */
+    /**
+     * Releases the device; operations still in flight complete first, and their callbacks still
+     * run on the loop. Idempotent.
+     */
     @Override
     void close();
 }

@@ -1,0 +1,221 @@
+package io.blockcopy.kernel.io;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+
+/**
+ * A {@link BlockDevice} over a raw image file or a block device, doing positional
+ * {@link FileChannel} I/O on a few worker threads so that the event loop never blocks: the
+ * fallback backend where io_uring is unavailable.
+ *
+ * <p>Each operation takes a record from a fixed pool ({@link #maxInFlight()} of them), which a
+ * worker runs to the end, looping over short transfers, and hands back to the loop through
+ * {@link CompletionSink#handOff}; delivering it runs the callback and frees the record. Issuing and
+ * delivering allocate nothing, provided read and write buffers lie in a region registered with
+ * the {@link BufferRegistry} given to {@link #open(Path, FileDeviceOptions, CompletionSink, BufferRegistry)}.
+ *
+ * <p>Results: bytes transferred, or {@code -EINVAL} (bad request), {@code -EBADF} (closed, or a
+ * write to a read-only device), {@code -ENOMEM} (more than {@link #maxInFlight()} in flight),
+ * {@code -ENOSPC} (the file system is full), {@code -EIO} (any other I/O failure, including a file
+ * that shrank after opening). Zero writes write zeros from a shared zero block; punching holes
+ * is left to the io_uring backend. Flush is {@code fdatasync}.
+ *
+ * <p><b>Threading:</b> as {@link BlockDevice}: every method but the getters on the loop thread.
+ */
+public final class FileDevice implements BlockDevice
+{
+    private static final System.Logger LOG = System.getLogger(FileDevice.class.getName());
+
+    private final String name;
+    private final FileChannel channel;
+    private final long size;
+    private final int blockSize;
+    private final boolean direct;
+    private final boolean readOnly;
+    private final CompletionSink sink;
+    private final FileOpPool ops;
+    private final IoWorkers workers;
+    private boolean closed;
+
+    private FileDevice(
+        final Path path,
+        final FileOpener.Opened opened,
+        final FileDeviceOptions options,
+        final CompletionSink sink,
+        final BufferRegistry registry)
+    {
+        name = path.toString();
+        channel = opened.channel();
+        size = opened.size();
+        blockSize = opened.blockSize();
+        direct = opened.direct();
+        readOnly = options.readOnly();
+        this.sink = sink;
+        ops = new FileOpPool(options.maxInFlight());
+        for (int i = 0; i < options.maxInFlight(); i++)
+        {
+            ops.release(new FileOp(channel, sink, registry, ops));
+        }
+        workers = new IoWorkers("blockcopy-io-" + path.getFileName(), options.ioThreads(), options.maxInFlight());
+    }
+
+    /**
+     * Opens a device whose buffers are in no registered region (each read and write then allocates
+     * one {@link java.nio.ByteBuffer} view).
+     *
+     * @see #open(Path, FileDeviceOptions, CompletionSink, BufferRegistry)
+     */
+    public static FileDevice open(final Path path, final FileDeviceOptions options, final CompletionSink sink)
+        throws IOException
+    {
+        return open(path, options, sink, new BufferRegistry());
+    }
+
+    /**
+     * Opens an existing raw image file or block device; never creates one (see {@link RawImages#create}).
+     *
+     * <p>With {@link FileDeviceOptions.DirectMode#AUTO} the device uses {@code O_DIRECT} if the file
+     * system accepts it and the size is a multiple of its direct-I/O block size, and otherwise
+     * buffered I/O, logging why. A direct device's {@link #blockSize()} is that block size (4096 on
+     * most file systems); a buffered one's is 512. The size of a block device comes from sysfs
+     * (see {@link RawImages#size}).
+     *
+     * @param registry regions whose buffers need no per-request {@code ByteBuffer}; owned by the
+     *                 loop thread, and may be shared by all its devices and grow later.
+     * @throws IOException if the file cannot be opened, or direct I/O is {@code ON} but impossible.
+     */
+    public static FileDevice open(
+        final Path path,
+        final FileDeviceOptions options,
+        final CompletionSink sink,
+        final BufferRegistry registry) throws IOException
+    {
+        final FileOpener.Opened opened = FileOpener.open(path, options.readOnly(), options.direct());
+        return new FileDevice(path, opened, options, sink, registry);
+    }
+
+    @Override
+    public String name()
+    {
+        return name;
+    }
+
+    @Override
+    public long size()
+    {
+        return size;
+    }
+
+    @Override
+    public int blockSize()
+    {
+        return blockSize;
+    }
+
+    /** @return true if I/O bypasses the page cache ({@code O_DIRECT}). */
+    public boolean isDirect()
+    {
+        return direct;
+    }
+
+    /** @return true if opened read-only. */
+    public boolean isReadOnly()
+    {
+        return readOnly;
+    }
+
+    /** @return how many operations may be in flight (issued, callback not yet run) at once. */
+    public int maxInFlight()
+    {
+        return ops.capacity();
+    }
+
+    /** @return how many operations are in flight now (loop thread). */
+    public int inFlight()
+    {
+        return ops.inFlight();
+    }
+
+    @Override
+    public void read(
+        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
+    {
+        final int check = closed ? -Errno.EBADF : Requests.checkTransfer(size, blockSize, offset, buffer, length, true);
+        issue(check, FileOp.READ, offset, buffer, length, callback, tag);
+    }
+
+    @Override
+    public void write(
+        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
+    {
+        final int check = closed || readOnly ? -Errno.EBADF :
+            Requests.checkTransfer(size, blockSize, offset, buffer, length, false);
+        issue(check, FileOp.WRITE, offset, buffer, length, callback, tag);
+    }
+
+    @Override
+    public void writeZeroes(final long offset, final int length, final IoCallback callback, final long tag)
+    {
+        final int check = closed || readOnly ? -Errno.EBADF : Requests.checkRange(size, blockSize, offset, length);
+        issue(check, FileOp.WRITE_ZEROES, offset, null, length, callback, tag);
+    }
+
+    @Override
+    public void flush(final IoCallback callback, final long tag)
+    {
+        issue(closed ? -Errno.EBADF : 0, FileOp.FLUSH, 0, null, 0, callback, tag);
+    }
+
+    /**
+     * Stops accepting operations (later ones complete with {@code -EBADF}), waits until the
+     * workers have finished every operation in flight, stops them and closes the file. Blocks the
+     * loop for as long as that I/O takes. The finished operations' callbacks still run, from the
+     * loop's next drains of the {@link CompletionSink}. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        workers.shutdown();
+        try
+        {
+            channel.close();
+        }
+        catch (final IOException ex)
+        {
+            LOG.log(Level.WARNING, "closing " + name + " failed", ex);
+        }
+    }
+
+    private void issue(
+        final int check,
+        final int kind,
+        final long offset,
+        final MemorySegment buffer,
+        final int length,
+        final IoCallback callback,
+        final long tag)
+    {
+        final FileOp op = 0 == check ? ops.acquire() : null;
+        if (null == op)
+        {
+            sink.completeLater(callback, tag, 0 == check ? -Errno.ENOMEM : check);
+            return;
+        }
+        op.prepare(kind, offset, buffer, length, callback, tag);
+        workers.submit(op); // release: the worker sees the request fields written above
+    }
+
+    @Override
+    public String toString()
+    {
+        return "FileDevice[" + name + ", size=" + size + ", blockSize=" + blockSize + (direct ? ", direct]" : "]");
+    }
+}
