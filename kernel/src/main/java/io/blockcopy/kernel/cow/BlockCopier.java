@@ -1,0 +1,359 @@
+package io.blockcopy.kernel.cow;
+
+import io.blockcopy.kernel.bitmap.HBitmap;
+import io.blockcopy.kernel.guest.GuestRequest;
+import io.blockcopy.kernel.io.AlignedBufferPool;
+import io.blockcopy.kernel.io.BlockDevice;
+import io.blockcopy.kernel.io.BufferRegistry;
+import io.blockcopy.kernel.io.IoCallback;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+
+/**
+ * Copies clusters from a source to a target device, for guest writes (copy-before-write) and in
+ * the background, claiming each cluster by clearing its bit in the copy bitmap (DESIGN §4).
+ * Loop thread only.
+ *
+ * <p>A copy task claims a run of dirty clusters: it clears their bits (the bitmap is both work
+ * queue and claim set), registers the run as a {@link InFlightTracker#COPY} interval so guest
+ * writes to it wait, reads the source into an aligned buffer and writes the target. An all-zero
+ * chunk becomes a zero write, or nothing at all when the target is known to read as zeros. A
+ * failed task sets its bits again before its interval is released, so a woken writer re-checks
+ * and copies the cluster itself.
+ *
+ * <p>Tasks are struct-of-arrays slots; the I/O tag packs the slot index and the phase, so
+ * starting and finishing a copy allocates nothing.
+ */
+public final class BlockCopier implements IoCallback, AutoCloseable
+{
+    private static final long PHASE_READ = 0;
+    private static final long PHASE_WRITE = 1L << 32;
+    private static final long SLOT_MASK = 0xFFFF_FFFFL;
+
+    private final BlockDevice source;
+    private final BlockDevice target;
+    private final HBitmap copyBitmap;
+    private final DeviceNode sourceNode;
+    private final InFlightTracker tracker;
+    private final CopyListener listener;
+    private final AlignedBufferPool buffers;
+    private final BufferRegistry registry;
+    private final int registration;
+    private final int clusterSize;
+    private final int chunkSize;
+    private final int maxWorkers;
+    private final int guestReserve;
+    private final boolean targetReadsAsZero;
+    private final Arena zeroArena = Arena.ofShared();
+    private final MemorySegment zeros;
+    private final long[] area = new long[2];
+    private final ArrayDeque<GuestRequest> bufferWaiters = new ArrayDeque<>();
+
+    private final long[] taskOffset;
+    private final int[] taskLength;
+    private final int[] taskBuffer;
+    private final int[] taskHandle;
+    private final GuestRequest[] taskOwner;
+    private final int[] freeTasks;
+    private int freeTaskCount;
+
+    private boolean backgroundEnabled;
+    private long cursor;
+    private int backgroundInFlight;
+    private int tasksInFlight;
+    private volatile long bytesCopied;
+    private volatile long bytesSkippedAsZero;
+
+    /**
+     * @param sourceNode        the source as the kernel serves it: its tracker, and where guest-write
+     *                          copies and woken requests are reported.
+     * @param copyBitmap        one bit per cluster still to copy (items are bytes, granularity = cluster).
+     * @param listener          the job's ear for background errors and finished copies.
+     * @param chunkSize         largest background copy, a multiple of {@code clusterSize}.
+     * @param maxWorkers        background tasks in flight at most.
+     * @param guestReserve      buffers kept free of background copies, for guest-write copies.
+     * @param targetReadsAsZero true if every target byte reads as zero before the job (fresh file).
+     * @param registry          the loop's buffer registry; the copier's buffers are registered there.
+     */
+    public BlockCopier(final DeviceNode sourceNode, final BlockDevice target, final HBitmap copyBitmap,
+        final CopyListener listener,
+        final int clusterSize, final int chunkSize, final int maxWorkers, final int guestReserve,
+        final boolean targetReadsAsZero, final BufferRegistry registry)
+    {
+        if (chunkSize % clusterSize != 0)
+        {
+            throw new IllegalArgumentException("chunk size " + chunkSize + " is not a multiple of the cluster size " +
+                clusterSize);
+        }
+        this.sourceNode = sourceNode;
+        this.source = sourceNode.device();
+        this.tracker = sourceNode.tracker();
+        this.target = target;
+        this.copyBitmap = copyBitmap;
+        this.listener = listener;
+        this.clusterSize = clusterSize;
+        this.chunkSize = chunkSize;
+        this.maxWorkers = maxWorkers;
+        this.guestReserve = guestReserve;
+        this.targetReadsAsZero = targetReadsAsZero;
+        final int taskCount = maxWorkers + guestReserve;
+        this.buffers = new AlignedBufferPool(taskCount, chunkSize);
+        this.registry = registry;
+        this.registration = registry.register(buffers.memory());
+        this.zeros = zeroArena.allocate(chunkSize, 4096);
+        this.taskOffset = new long[taskCount];
+        this.taskLength = new int[taskCount];
+        this.taskBuffer = new int[taskCount];
+        this.taskHandle = new int[taskCount];
+        this.taskOwner = new GuestRequest[taskCount];
+        this.freeTasks = new int[taskCount];
+        for (int i = 0; i < taskCount; i++)
+        {
+            freeTasks[i] = taskCount - 1 - i;
+        }
+        this.freeTaskCount = taskCount;
+    }
+
+    /** Starts or stops the background copy; tasks in flight finish either way. */
+    public void setBackgroundEnabled(final boolean enabled)
+    {
+        backgroundEnabled = enabled;
+    }
+
+    /**
+     * Starts background tasks up to {@code maxWorkers}, from the bitmap's next dirty area.
+     *
+     * @return how many tasks were started.
+     */
+    public int startBackgroundCopies()
+    {
+        int started = 0;
+        boolean wrapped = false;
+        final long size = source.size();
+        while (backgroundEnabled && backgroundInFlight < maxWorkers && buffers.available() > guestReserve)
+        {
+            final long start = copyBitmap.nextDirtyArea(cursor, size, chunkSize, area);
+            if (start < 0)
+            {
+                if (wrapped || cursor == 0 || copyBitmap.isEmpty())
+                {
+                    break;
+                }
+                cursor = 0; // failed copies set bits behind the cursor again
+                wrapped = true;
+                continue;
+            }
+            final int length = (int)area[1];
+            cursor = start + length;
+            backgroundInFlight++;
+            startTask(start, length, null);
+            started++;
+        }
+        return started;
+    }
+
+    /**
+     * Claims and starts copies of every dirty cluster that guest write {@code request} touches.
+     *
+     * @return true if nothing is left to claim for it; false if it ran out of buffers, in which
+     *         case the request is queued and handed back to the source node when a buffer frees up.
+     */
+    public boolean claimForWrite(final GuestRequest request)
+    {
+        final long size = source.size();
+        final long start = request.offset() - request.offset() % clusterSize;
+        final long end = Math.min(size, ceilToCluster(request.end()));
+        long from = start;
+        while (from < end)
+        {
+            final long runStart = copyBitmap.nextDirtyArea(from, end, chunkSize, area);
+            if (runStart < 0)
+            {
+                break;
+            }
+            if (buffers.available() == 0 || freeTaskCount == 0)
+            {
+                bufferWaiters.addLast(request);
+                return false;
+            }
+            final int length = (int)area[1];
+            request.pendingCopies++;
+            startTask(runStart, length, request);
+            from = runStart + length;
+        }
+        return true;
+    }
+
+    private void startTask(final long offset, final int length, final GuestRequest owner)
+    {
+        final int slot = freeTasks[--freeTaskCount];
+        final int buffer = buffers.acquire();
+        copyBitmap.reset(offset, length);
+        taskOffset[slot] = offset;
+        taskLength[slot] = length;
+        taskBuffer[slot] = buffer;
+        taskOwner[slot] = owner;
+        taskHandle[slot] = tracker.add(offset, offset + length, InFlightTracker.COPY,
+            null == owner ? InFlightTracker.NO_OWNER : owner.sequence);
+        tasksInFlight++;
+        source.read(offset, buffers.segment(buffer), length, this, PHASE_READ | slot);
+    }
+
+    @Override
+    public void onIoComplete(final long tag, final int result)
+    {
+        final int slot = (int)(tag & SLOT_MASK);
+        if ((tag & PHASE_WRITE) == 0)
+        {
+            onReadComplete(slot, result);
+        }
+        else if (result < 0)
+        {
+            failTask(slot, result, false);
+        }
+        else
+        {
+            finishTask(slot);
+        }
+    }
+
+    private void onReadComplete(final int slot, final int result)
+    {
+        if (result < 0)
+        {
+            failTask(slot, result, true);
+            return;
+        }
+        final int length = taskLength[slot];
+        final MemorySegment buffer = buffers.segment(taskBuffer[slot]);
+        final long tag = PHASE_WRITE | slot;
+        if (MemorySegment.mismatch(buffer, 0, length, zeros, 0, length) >= 0)
+        {
+            target.write(taskOffset[slot], buffer, length, this, tag);
+        }
+        else if (targetReadsAsZero)
+        {
+            bytesSkippedAsZero += length;
+            finishTask(slot);
+        }
+        else
+        {
+            target.writeZeroes(taskOffset[slot], length, this, tag);
+        }
+    }
+
+    private void finishTask(final int slot)
+    {
+        bytesCopied += taskLength[slot];
+        final GuestRequest owner = releaseTask(slot);
+        if (null != owner)
+        {
+            sourceNode.onWriteCopyDone(owner, 0);
+        }
+        listener.onCopyFinished();
+    }
+
+    private void failTask(final int slot, final int result, final boolean isRead)
+    {
+        // Bits first, then the interval: a writer woken by the release must see the cluster dirty.
+        copyBitmap.set(taskOffset[slot], taskLength[slot]);
+        final GuestRequest owner = releaseTask(slot);
+        if (null != owner)
+        {
+            sourceNode.onWriteCopyDone(owner, result);
+        }
+        else
+        {
+            listener.onBackgroundError(result, isRead);
+        }
+        listener.onCopyFinished();
+    }
+
+    private GuestRequest releaseTask(final int slot)
+    {
+        final GuestRequest owner = taskOwner[slot];
+        taskOwner[slot] = null;
+        if (null == owner)
+        {
+            backgroundInFlight--;
+        }
+        tasksInFlight--;
+        tracker.remove(taskHandle[slot], sourceNode);
+        buffers.release(taskBuffer[slot]);
+        freeTasks[freeTaskCount++] = slot;
+        final GuestRequest waiter = bufferWaiters.pollFirst();
+        if (null != waiter)
+        {
+            sourceNode.wake(waiter.index());
+        }
+        return owner;
+    }
+
+    /** Hands every request waiting for a buffer back to the source node (when the copier detaches). */
+    public void releaseBufferWaiters()
+    {
+        GuestRequest waiter;
+        while (null != (waiter = bufferWaiters.pollFirst()))
+        {
+            sourceNode.wake(waiter.index());
+        }
+    }
+
+    private long ceilToCluster(final long offset)
+    {
+        final long rem = offset % clusterSize;
+        return rem == 0 ? offset : offset + clusterSize - rem;
+    }
+
+    /** @return true if {@link #startBackgroundCopies()} would start a copy now. */
+    public boolean hasBackgroundWork()
+    {
+        return backgroundEnabled && backgroundInFlight < maxWorkers && buffers.available() > guestReserve &&
+            !copyBitmap.isEmpty();
+    }
+
+    /** @return copy tasks (background and guest-write) in flight. */
+    public int tasksInFlight()
+    {
+        return tasksInFlight;
+    }
+
+    /** @return true when every cluster is copied and no copy is in flight. */
+    public boolean isComplete()
+    {
+        return tasksInFlight == 0 && copyBitmap.isEmpty();
+    }
+
+    /** @return bytes copied so far (any thread; a volatile read). */
+    public long bytesCopied()
+    {
+        return bytesCopied;
+    }
+
+    /** @return bytes of zero chunks not written because the target already reads as zero (any thread). */
+    public long bytesSkippedAsZero()
+    {
+        return bytesSkippedAsZero;
+    }
+
+    /** @return the copy bitmap (loop thread only). */
+    public HBitmap copyBitmap()
+    {
+        return copyBitmap;
+    }
+
+    /** @return the cluster size in bytes. */
+    public int clusterSize()
+    {
+        return clusterSize;
+    }
+
+    @Override
+    public void close()
+    {
+        registry.unregister(registration);
+        buffers.close();
+        zeroArena.close();
+    }
+}

@@ -1,0 +1,316 @@
+package io.blockcopy.kernel.cow;
+
+import io.blockcopy.kernel.guest.GuestOp;
+import io.blockcopy.kernel.guest.GuestPort;
+import io.blockcopy.kernel.guest.GuestRequest;
+import io.blockcopy.kernel.guest.GuestRequestPool;
+import io.blockcopy.kernel.io.BlockDevice;
+import io.blockcopy.kernel.io.Errno;
+import io.blockcopy.kernel.io.IoCallback;
+import io.blockcopy.kernel.loop.LoopTask;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+/**
+ * A device as the kernel serves it: the guest requests of its ports, the in-flight tracker of
+ * its bytes, and the copiers of the backup jobs that read it. Loop thread only.
+ *
+ * <p>A guest write goes through DESIGN §4: it registers its bytes as a {@link InFlightTracker#WRITE}
+ * interval on arrival (so later overlapping writes queue behind it), waits while anything blocks
+ * it, lets every attached copier claim and copy the dirty clusters it touches, then writes the
+ * device and completes. Woken requests go through a FIFO ready queue, drained every duty cycle,
+ * so a wake-up never re-enters the code that caused it.
+ */
+public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.WaiterWakeup,
+    GuestRequestPool.RequestSink
+{
+    private static final int REQUESTS_PER_PORT_PER_CYCLE = 64;
+    private static final BlockCopier[] NO_COPIERS = new BlockCopier[0];
+    private static final GuestPort[] NO_PORTS = new GuestPort[0];
+
+    private final int id;
+    private final BlockDevice device;
+    private final InFlightTracker tracker = new InFlightTracker(256, 1024);
+    private final GuestRequestPool requests = new GuestRequestPool(256, this);
+    private final ArrayDeque<GuestRequest> ready = new ArrayDeque<>();
+    private final ArrayDeque<GuestRequest> held = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> quiescentActions = new ArrayDeque<>();
+    private BlockCopier[] copiers = NO_COPIERS;
+    private GuestPort[] ports = NO_PORTS;
+    private long nextSequence;
+    private int writesInFlight;
+
+    /**
+     * @param id     the device id in its kernel.
+     * @param device the device served.
+     */
+    public DeviceNode(final int id, final BlockDevice device)
+    {
+        this.id = id;
+        this.device = device;
+    }
+
+    /** @return the device id. */
+    public int id()
+    {
+        return id;
+    }
+
+    /** @return the device served. */
+    public BlockDevice device()
+    {
+        return device;
+    }
+
+    /** @return the tracker of this device's in-flight intervals. */
+    public InFlightTracker tracker()
+    {
+        return tracker;
+    }
+
+    /** Starts serving {@code port}'s requests. */
+    public void addPort(final GuestPort port)
+    {
+        ports = Arrays.copyOf(ports, ports.length + 1);
+        ports[ports.length - 1] = port;
+    }
+
+    /** Stops serving {@code port}; requests already read still complete. */
+    public void removePort(final GuestPort port)
+    {
+        ports = Arrays.stream(ports).filter(p -> p != port).toArray(GuestPort[]::new);
+    }
+
+    /** @return ports served. */
+    public int portCount()
+    {
+        return ports.length;
+    }
+
+    /**
+     * Attaches a copier: from now on every guest write copies the dirty clusters it touches
+     * through it first.
+     */
+    public void attach(final BlockCopier copier)
+    {
+        copiers = Arrays.copyOf(copiers, copiers.length + 1);
+        copiers[copiers.length - 1] = copier;
+    }
+
+    /** Detaches {@code copier}; requests waiting for its buffers are re-dispatched without it. */
+    public void detach(final BlockCopier copier)
+    {
+        copiers = Arrays.stream(copiers).filter(c -> c != copier).toArray(BlockCopier[]::new);
+        copier.releaseBufferWaiters();
+    }
+
+    /**
+     * Runs {@code action} once no guest write is in flight, holding new writes until it has run.
+     * Used to fix a backup's point in time T0 between two writes.
+     */
+    public void whenQuiescent(final Runnable action)
+    {
+        quiescentActions.addLast(action);
+        runQuiescentActionsIfIdle();
+    }
+
+    @Override
+    public int doWork()
+    {
+        int work = 0;
+        final GuestPort[] ports = this.ports;
+        for (final GuestPort port : ports)
+        {
+            work += port.readRequests(requests, REQUESTS_PER_PORT_PER_CYCLE);
+            work += port.sendDeferredCompletions();
+        }
+        GuestRequest request;
+        while (null != (request = ready.pollFirst()))
+        {
+            dispatchWrite(request);
+            work++;
+        }
+        return work;
+    }
+
+    @Override
+    public boolean isIdle()
+    {
+        if (!ready.isEmpty())
+        {
+            return false;
+        }
+        for (final GuestPort port : ports)
+        {
+            if (!port.hasNoRequests())
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public void accept(final GuestRequest request)
+    {
+        final int op = request.op();
+        if (op == GuestOp.FLUSH)
+        {
+            device.flush(this, request.index());
+            return;
+        }
+        if (!isValid(request))
+        {
+            request.complete(-Errno.EINVAL);
+            return;
+        }
+        if (op == GuestOp.READ)
+        {
+            device.read(request.offset(), request.port().slot(request.slot()), request.length(), this,
+                request.index());
+        }
+        else if (GuestOp.isWrite(op))
+        {
+            if (!quiescentActions.isEmpty())
+            {
+                held.addLast(request);
+                return;
+            }
+            admitWrite(request);
+        }
+        else
+        {
+            request.complete(-Errno.EINVAL);
+        }
+    }
+
+    private boolean isValid(final GuestRequest request)
+    {
+        final long size = device.size();
+        final int blockSize = device.blockSize();
+        final long offset = request.offset();
+        final long end = request.end();
+        return request.length() > 0 && offset >= 0 && end <= size && offset % blockSize == 0 &&
+            (end % blockSize == 0 || end == size);
+    }
+
+    private void admitWrite(final GuestRequest request)
+    {
+        request.sequence = ++nextSequence;
+        request.trackerHandle = tracker.add(request.offset(), request.end(), InFlightTracker.WRITE, request.sequence);
+        writesInFlight++;
+        dispatchWrite(request);
+    }
+
+    private void dispatchWrite(final GuestRequest request)
+    {
+        final int blocker = tracker.findBlocker(request.offset(), request.end(), request.sequence);
+        if (blocker >= 0)
+        {
+            tracker.addWaiter(blocker, request.index());
+            return;
+        }
+        if (request.copyError == 0)
+        {
+            for (final BlockCopier copier : copiers)
+            {
+                if (!copier.claimForWrite(request))
+                {
+                    return; // woken when a buffer frees up
+                }
+            }
+        }
+        if (request.pendingCopies > 0)
+        {
+            request.waitingForCopies = true;
+            return;
+        }
+        writeOrFail(request);
+    }
+
+    /** A copy started for guest write {@code owner} finished with {@code result} (0 or a negated errno). */
+    void onWriteCopyDone(final GuestRequest owner, final int result)
+    {
+        owner.pendingCopies--;
+        if (result < 0 && owner.copyError == 0)
+        {
+            owner.copyError = result;
+        }
+        if (owner.waitingForCopies && owner.pendingCopies == 0)
+        {
+            owner.waitingForCopies = false;
+            writeOrFail(owner);
+        }
+    }
+
+    private void writeOrFail(final GuestRequest request)
+    {
+        if (request.copyError != 0)
+        {
+            // break-guest-write: the snapshot stays valid because the source is left untouched.
+            finishWrite(request, request.copyError);
+        }
+        else if (request.op() == GuestOp.WRITE)
+        {
+            device.write(request.offset(), request.port().slot(request.slot()), request.length(), this,
+                request.index());
+        }
+        else
+        {
+            device.writeZeroes(request.offset(), request.length(), this, request.index());
+        }
+    }
+
+    @Override
+    public void onIoComplete(final long tag, final int result)
+    {
+        final GuestRequest request = requests.get((int)tag);
+        if (GuestOp.isWrite(request.op()))
+        {
+            finishWrite(request, result);
+        }
+        else
+        {
+            request.complete(Math.min(result, 0));
+        }
+    }
+
+    private void finishWrite(final GuestRequest request, final int result)
+    {
+        tracker.remove(request.trackerHandle, this);
+        request.trackerHandle = -1;
+        writesInFlight--;
+        request.complete(Math.min(result, 0));
+        runQuiescentActionsIfIdle();
+    }
+
+    private void runQuiescentActionsIfIdle()
+    {
+        if (writesInFlight > 0)
+        {
+            return;
+        }
+        Runnable action;
+        while (null != (action = quiescentActions.pollFirst()))
+        {
+            action.run();
+        }
+        GuestRequest request;
+        while (null != (request = held.pollFirst()))
+        {
+            admitWrite(request);
+        }
+    }
+
+    @Override
+    public void wake(final int waiterId)
+    {
+        ready.addLast(requests.get(waiterId));
+    }
+
+    /** @return guest writes admitted and not yet completed. */
+    public int writesInFlight()
+    {
+        return writesInFlight;
+    }
+}
