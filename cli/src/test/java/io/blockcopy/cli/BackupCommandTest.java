@@ -1,0 +1,124 @@
+package io.blockcopy.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code blockcopy backup} end to end on real files, and every refusal: a clear message, exit
+ * code 2, and no file created or changed.
+ */
+class BackupCommandTest
+{
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(final String... args)
+    {
+        final CommandLine commandLine = BlockcopyCommand.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private Path randomImage(final String name, final int size) throws IOException
+    {
+        final byte[] data = new byte[size];
+        new Random(size).nextBytes(data);
+        return Files.write(dir.resolve(name), data);
+    }
+
+    @Test
+    void backsUpAFileAndReportsJson() throws IOException
+    {
+        final Path source = randomImage("src.raw", 3 << 20);
+        final Path target = dir.resolve("dst.raw");
+
+        assertThat(run("backup", source.toString(), target.toString(), "--json")).isEqualTo(ExitCodes.OK);
+
+        assertThat(Files.mismatch(source, target)).isEqualTo(-1L);
+        assertThat(out.toString()).contains("\"outcome\":\"completed\"").contains("\"bytes_copied\":3145728")
+            .contains("\"durable\":true");
+    }
+
+    @Test
+    void overwritesAnExistingTargetOfTheSameSize() throws IOException
+    {
+        final Path source = randomImage("src.raw", 1 << 20);
+        final Path target = Files.write(dir.resolve("dst.raw"), new byte[1 << 20]);
+
+        assertThat(run("backup", source.toString(), target.toString())).isEqualTo(ExitCodes.OK);
+
+        assertThat(Files.mismatch(source, target)).isEqualTo(-1L);
+        assertThat(out.toString()).contains("backup complete: 1.00 MiB copied");
+    }
+
+    @Test
+    void refusesAMissingSourceAndCreatesNothing()
+    {
+        final Path target = dir.resolve("dst.raw");
+
+        assertThat(run("backup", dir.resolve("nope.raw").toString(), target.toString())).isEqualTo(ExitCodes.BAD_INPUT);
+
+        assertThat(err.toString()).contains("source").contains("does not exist");
+        assertThat(target).doesNotExist();
+    }
+
+    @Test
+    void refusesSourceEqualToTarget() throws IOException
+    {
+        final Path source = randomImage("src.raw", 1 << 20);
+        final FileTime before = Files.getLastModifiedTime(source);
+
+        assertThat(run("backup", source.toString(), dir.resolve(".").resolve("src.raw").toString()))
+            .isEqualTo(ExitCodes.BAD_INPUT);
+
+        assertThat(err.toString()).contains("source and target are the same file");
+        assertThat(Files.getLastModifiedTime(source)).isEqualTo(before);
+    }
+
+    @Test
+    void refusesATargetSmallerOrLargerThanTheSource() throws IOException
+    {
+        final Path source = randomImage("src.raw", 1 << 20);
+        final Path small = Files.write(dir.resolve("small.raw"), new byte[4096]);
+        final Path large = Files.write(dir.resolve("large.raw"), new byte[2 << 20]);
+
+        assertThat(run("backup", source.toString(), small.toString())).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(run("backup", source.toString(), large.toString())).isEqualTo(ExitCodes.BAD_INPUT);
+
+        assertThat(err.toString()).contains("is smaller than source").contains("Source and target image have different sizes");
+        assertThat(Files.readAllBytes(small)).containsOnly(0);
+        assertThat(Files.size(large)).isEqualTo(2 << 20);
+        assertThat(Files.readAllBytes(large)).containsOnly(0);
+    }
+
+    @Test
+    void refusesUnknownOptionsAndBadValues() throws IOException
+    {
+        final Path source = randomImage("src.raw", 1 << 20);
+        final Path target = dir.resolve("dst.raw");
+
+        assertThat(run("backup", source.toString(), target.toString(), "--frobnicate")).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
+        assertThat(run("backup", source.toString(), target.toString(), "--sync", "sideways")).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("--sync must be one of [full, none]");
+        assertThat(run("backup", source.toString(), target.toString(), "--cluster-size", "3000")).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("cluster size must be a power of two");
+        assertThat(run("backup", source.toString(), target.toString(), "--max-workers", "0")).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("max-workers must be at least 1");
+        assertThat(target).doesNotExist();
+    }
+}
