@@ -409,7 +409,8 @@ public final class HBitmap implements AutoCloseable
     public static final class Iterator
     {
         private final HBitmap bitmap;
-        private long position;
+        private long nextBit;
+        private long floor;
 
         private Iterator(final HBitmap bitmap)
         {
@@ -424,7 +425,8 @@ public final class HBitmap implements AutoCloseable
         public Iterator reset(final long from)
         {
             requireNonNegative(from);
-            position = from;
+            nextBit = from < bitmap.size ? from >>> bitmap.granularity : Long.MAX_VALUE;
+            floor = from;
             return this;
         }
 
@@ -435,15 +437,18 @@ public final class HBitmap implements AutoCloseable
          */
         public long next()
         {
-            final HBitmap bitmap = this.bitmap;
-            final long item = bitmap.nextSet(position);
-            if (item >= 0)
+            final BitTree tree = bitmap.tree;
+            if (nextBit >= tree.bits())
             {
-                final long nextGroup = (item >>> bitmap.granularity) + 1;
-                // past the last group, park at the size: the shifted group index could overflow near 2^63
-                position = nextGroup < bitmap.tree.bits() ? nextGroup << bitmap.granularity : bitmap.size;
+                return -1;
             }
-            return item;
+            final long bit = tree.nextOne(nextBit);
+            if (bit < 0)
+            {
+                return -1;
+            }
+            nextBit = bit + 1;
+            return Math.max(floor, bit << bitmap.granularity);
         }
     }
 }
