@@ -1,5 +1,6 @@
 package io.blockcopy.bench;
 
+import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.bitmap.HBitmap;
 import io.blockcopy.kernel.cow.BlockCopier;
 import io.blockcopy.kernel.cow.CopyListener;
@@ -30,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * the event loop (so the figure is the path's own cost, not a thread hand-off): a 4 KiB guest
  * write is read off its port ring, checked against the in-flight tracker, claims its 64 KiB
  * cluster from the copy bitmap, copies the old data to the target (read + write), writes the
- * source and posts its completion. {@code copy=false} measures the same write with nothing left
+ * source, dirtying one bitmap, and posts its completion. {@code copy=false} measures the same write with nothing left
  * to copy. Run with {@code -prof gc}: the path must allocate nothing (DESIGN I6).
  */
 @State(Scope.Thread)
@@ -67,7 +68,9 @@ public class CowPathBenchmark
         source = new MemoryDevice("src", DEVICE_SIZE, 512, completions);
         target = new MemoryDevice("dst", DEVICE_SIZE, 512, completions);
         source.fillRandom(1);
-        node = new DeviceNode(0, source);
+        final DirtyBitmaps bitmaps = new DirtyBitmaps("src", DEVICE_SIZE, false, null);
+        bitmaps.add("incremental", 0, false, false); // every write also dirties a bitmap, as in real use
+        node = new DeviceNode(0, source, bitmaps);
         port = new GuestPort(0, 0, 4, 64 * 1024, waker);
         registry.register(port.slotRegion());
         node.addPort(port);
@@ -84,7 +87,7 @@ public class CowPathBenchmark
         copier.close();
         copyBitmap.close();
         port.close();
-        source.close();
+        node.close();
         target.close();
     }
 

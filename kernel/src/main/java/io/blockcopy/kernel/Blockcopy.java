@@ -1,5 +1,8 @@
 package io.blockcopy.kernel;
 
+import io.blockcopy.kernel.bitmap.BitmapInfo;
+import io.blockcopy.kernel.bitmap.BitmapPersistence;
+import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.io.BlockDevice;
@@ -23,6 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The kernel's public facade: opens devices, hands out guest ports, starts and queries backup
@@ -71,13 +75,13 @@ public final class Blockcopy implements AutoCloseable
     /** Opens an off-heap memory device of {@code size} bytes, all zeros. */
     public Device openMemory(final String name, final long size)
     {
-        return loop.call(() -> register(new MemoryDevice(name, size, 512, loop.completions()), true));
+        return loop.call(() -> register(new MemoryDevice(name, size, 512, loop.completions()), true, null));
     }
 
     /** Opens an existing raw image file or block device. */
     public Device openFile(final Path path, final FileDeviceOptions options)
     {
-        return loop.call(() -> register(openBackend(path, options), false));
+        return loop.call(() -> register(openBackend(path, options), false, openBitmapStore(path, options)));
     }
 
     /**
@@ -94,7 +98,7 @@ public final class Blockcopy implements AutoCloseable
         {
             throw new UncheckedIOException("cannot create " + path + ": " + ex.getMessage(), ex);
         }
-        return loop.call(() -> register(openBackend(path, options), true));
+        return loop.call(() -> register(openBackend(path, options), true, openBitmapStore(path, options)));
     }
 
     private BlockDevice openBackend(final Path path, final FileDeviceOptions options)
@@ -109,11 +113,26 @@ public final class Blockcopy implements AutoCloseable
         }
     }
 
-    private Device register(final BlockDevice backend, final boolean readsAsZero)
+    private BitmapPersistence openBitmapStore(final Path path, final FileDeviceOptions options)
+    {
+        return null;
+    }
+
+    private Device register(final BlockDevice backend, final boolean readsAsZero, final BitmapPersistence store)
     {
         checkOpen();
         final int id = nextDeviceId++;
-        final DeviceNode node = new DeviceNode(id, backend);
+        final DirtyBitmaps bitmaps;
+        try
+        {
+            bitmaps = new DirtyBitmaps(backend.name(), backend.size(), false, store);
+        }
+        catch (final RuntimeException ex)
+        {
+            backend.close();
+            throw ex;
+        }
+        final DeviceNode node = new DeviceNode(id, backend, bitmaps);
         nodes.put(id, node);
         if (readsAsZero)
         {
@@ -189,6 +208,65 @@ public final class Blockcopy implements AutoCloseable
         });
     }
 
+    /**
+     * Adds a dirty bitmap to {@code device}: from now on it records every guest write (unless
+     * {@code disabled}).
+     *
+     * @param granularity bytes per bit (a power of two >= 512), or 0 for 64 KiB.
+     * @param persistent  true to keep it across restarts (raw images: in a sidecar file).
+     * @throws IllegalArgumentException with QEMU's wording when refused; nothing changes then.
+     */
+    public void addBitmap(final Device device, final String name, final int granularity, final boolean persistent,
+        final boolean disabled)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.add(name, granularity, persistent, disabled));
+    }
+
+    /** Removes a bitmap (from storage too if persistent). */
+    public void removeBitmap(final Device device, final String name)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.remove(name));
+    }
+
+    /** Clears every bit of a bitmap. */
+    public void clearBitmap(final Device device, final String name)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.clear(name));
+    }
+
+    /** Makes a bitmap record guest writes. */
+    public void enableBitmap(final Device device, final String name)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.enable(name));
+    }
+
+    /** Makes a bitmap stop recording guest writes. */
+    public void disableBitmap(final Device device, final String name)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.disable(name));
+    }
+
+    /** Sets in bitmap {@code target} every bit of {@code sources}; all or nothing. */
+    public void mergeBitmaps(final Device device, final String target, final List<String> sources)
+    {
+        onBitmaps(device, bitmaps -> bitmaps.merge(target, List.copyOf(sources)));
+    }
+
+    /** @return every bitmap of {@code device}: name, dirty bytes, granularity, flags. */
+    public List<BitmapInfo> queryBitmaps(final Device device)
+    {
+        return loop.call(() -> node(device.id()).bitmaps().query());
+    }
+
+    private void onBitmaps(final Device device, final Consumer<DirtyBitmaps> action)
+    {
+        loop.call(() ->
+        {
+            action.accept(node(device.id()).bitmaps());
+            return null;
+        });
+    }
+
     /** @return the job with {@code id} if it has not concluded yet. */
     public Optional<Job> job(final String id)
     {
@@ -232,7 +310,7 @@ public final class Blockcopy implements AutoCloseable
         nodes.remove(node.id());
         knownZero.remove(node.id());
         loop.removeTask(node);
-        node.device().close();
+        node.close();
     }
 
     private DeviceNode node(final int id)

@@ -1,5 +1,6 @@
 package io.blockcopy.kernel.cow;
 
+import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.guest.GuestOp;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.guest.GuestRequest;
@@ -17,7 +18,8 @@ import java.util.Arrays;
  *
  * <p>A guest write goes through DESIGN §4: it registers its bytes as a {@link InFlightTracker#WRITE}
  * interval on arrival (so later overlapping writes queue behind it), waits while anything blocks
- * it, lets every attached copier claim and copy the dirty clusters it touches, then writes the
+ * it, lets every attached copier claim and copy the dirty clusters it touches, marks the device's
+ * dirty bitmaps (waiting, for persistent ones, until the journal is durable), then writes the
  * device and completes. Woken requests go through a FIFO ready queue, drained every duty cycle,
  * so a wake-up never re-enters the code that caused it.
  */
@@ -27,9 +29,13 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private static final int REQUESTS_PER_PORT_PER_CYCLE = 64;
     private static final BlockCopier[] NO_COPIERS = new BlockCopier[0];
     private static final GuestPort[] NO_PORTS = new GuestPort[0];
+    private static final long JOURNAL_SYNC_TAG = -1;
 
     private final int id;
     private final BlockDevice device;
+    private final DirtyBitmaps bitmaps;
+    private final ArrayDeque<GuestRequest> awaitingSync = new ArrayDeque<>();
+    private final ArrayDeque<GuestRequest> awaitingNextSync = new ArrayDeque<>();
     private final InFlightTracker tracker = new InFlightTracker(256, 1024);
     private final GuestRequestPool requests = new GuestRequestPool(256, this);
     private final ArrayDeque<GuestRequest> ready = new ArrayDeque<>();
@@ -41,13 +47,21 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private int writesInFlight;
 
     /**
-     * @param id     the device id in its kernel.
-     * @param device the device served.
+     * @param id      the device id in its kernel.
+     * @param device  the device served.
+     * @param bitmaps the device's dirty bitmaps; the node closes them with {@link #close()}.
      */
-    public DeviceNode(final int id, final BlockDevice device)
+    public DeviceNode(final int id, final BlockDevice device, final DirtyBitmaps bitmaps)
     {
         this.id = id;
         this.device = device;
+        this.bitmaps = bitmaps;
+    }
+
+    /** @return the device's dirty bitmaps. */
+    public DirtyBitmaps bitmaps()
+    {
+        return bitmaps;
     }
 
     /** @return the device id. */
@@ -249,8 +263,64 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
         {
             // break-guest-write: the snapshot stays valid because the source is left untouched.
             finishWrite(request, request.copyError);
+            return;
         }
-        else if (request.op() == GuestOp.WRITE)
+        bitmaps.markDirty(request.offset(), request.length());
+        if (bitmaps.needsJournalSync())
+        {
+            awaitJournal(request);
+            return;
+        }
+        issueWrite(request);
+    }
+
+    private void awaitJournal(final GuestRequest request)
+    {
+        if (bitmaps.persistence().hasUnsyncedRecords())
+        {
+            awaitingNextSync.addLast(request);
+        }
+        else
+        {
+            awaitingSync.addLast(request); // the sync in flight covers every record it relies on
+        }
+        startJournalSync();
+    }
+
+    private void startJournalSync()
+    {
+        if (!bitmaps.persistence().isSyncing() && !awaitingNextSync.isEmpty())
+        {
+            GuestRequest request;
+            while (null != (request = awaitingNextSync.pollFirst()))
+            {
+                awaitingSync.addLast(request);
+            }
+            bitmaps.persistence().sync(this, JOURNAL_SYNC_TAG);
+        }
+    }
+
+    private void onJournalSynced(final int result)
+    {
+        GuestRequest request;
+        while (null != (request = awaitingSync.pollFirst()))
+        {
+            if (result < 0)
+            {
+                // The bitmap could not be made durable: refuse the write rather than let it land unrecorded.
+                finishWrite(request, result);
+            }
+            else
+            {
+                issueWrite(request);
+            }
+        }
+        startJournalSync();
+    }
+
+    private void issueWrite(final GuestRequest request)
+    {
+        if (request.op() == GuestOp.WRITE)
         {
             device.write(request.offset(), request.port().slot(request.slot()), request.length(), this,
                 request.index());
@@ -264,6 +334,11 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     @Override
     public void onIoComplete(final long tag, final int result)
     {
+        if (tag == JOURNAL_SYNC_TAG)
+        {
+            onJournalSynced(result);
+            return;
+        }
         final GuestRequest request = requests.get((int)tag);
         if (GuestOp.isWrite(request.op()))
         {
@@ -306,6 +381,19 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     public void wake(final int waiterId)
     {
         ready.addLast(requests.get(waiterId));
+    }
+
+    /** Loop thread: closes the dirty bitmaps (storing persistent ones) and the device. */
+    public void close()
+    {
+        try
+        {
+            bitmaps.close();
+        }
+        finally
+        {
+            device.close();
+        }
     }
 
     /** @return guest writes admitted and not yet completed. */
