@@ -75,13 +75,14 @@ public final class Blockcopy implements AutoCloseable
     /** Opens an off-heap memory device of {@code size} bytes, all zeros. */
     public Device openMemory(final String name, final long size)
     {
-        return loop.call(() -> register(new MemoryDevice(name, size, 512, loop.completions()), true, null));
+        return loop.call(() -> register(new MemoryDevice(name, size, 512, loop.completions()), true, false, null));
     }
 
     /** Opens an existing raw image file or block device. */
     public Device openFile(final Path path, final FileDeviceOptions options)
     {
-        return loop.call(() -> register(openBackend(path, options), false, openBitmapStore(path, options)));
+        return loop.call(() -> register(openBackend(path, options), false, options.readOnly(),
+            openBitmapStore(path, options)));
     }
 
     /**
@@ -98,7 +99,8 @@ public final class Blockcopy implements AutoCloseable
         {
             throw new UncheckedIOException("cannot create " + path + ": " + ex.getMessage(), ex);
         }
-        return loop.call(() -> register(openBackend(path, options), true, openBitmapStore(path, options)));
+        return loop.call(() -> register(openBackend(path, options), true, options.readOnly(),
+            openBitmapStore(path, options)));
     }
 
     private BlockDevice openBackend(final Path path, final FileDeviceOptions options)
@@ -118,14 +120,15 @@ public final class Blockcopy implements AutoCloseable
         return null;
     }
 
-    private Device register(final BlockDevice backend, final boolean readsAsZero, final BitmapPersistence store)
+    private Device register(final BlockDevice backend, final boolean readsAsZero, final boolean readOnly,
+        final BitmapPersistence store)
     {
         checkOpen();
         final int id = nextDeviceId++;
         final DirtyBitmaps bitmaps;
         try
         {
-            bitmaps = new DirtyBitmaps(backend.name(), backend.size(), false, store);
+            bitmaps = new DirtyBitmaps(backend.name(), backend.size(), readOnly, store);
         }
         catch (final RuntimeException ex)
         {
