@@ -45,6 +45,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private GuestPort[] ports = NO_PORTS;
     private long nextSequence;
     private int writesInFlight;
+    private Thread owner;
 
     /**
      * @param id      the device id in its kernel.
@@ -85,6 +86,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     /** Starts serving {@code port}'s requests. */
     public void addPort(final GuestPort port)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         ports = Arrays.copyOf(ports, ports.length + 1);
         ports[ports.length - 1] = port;
     }
@@ -92,6 +94,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     /** Stops serving {@code port}; requests already read still complete. */
     public void removePort(final GuestPort port)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         ports = Arrays.stream(ports).filter(p -> p != port).toArray(GuestPort[]::new);
     }
 
@@ -107,6 +110,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
      */
     public void attach(final BlockCopier copier)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         copiers = Arrays.copyOf(copiers, copiers.length + 1);
         copiers[copiers.length - 1] = copier;
     }
@@ -114,6 +118,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     /** Detaches {@code copier}; requests waiting for its buffers are re-dispatched without it. */
     public void detach(final BlockCopier copier)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         copiers = Arrays.stream(copiers).filter(c -> c != copier).toArray(BlockCopier[]::new);
         copier.releaseBufferWaiters();
     }
@@ -124,13 +129,28 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
      */
     public void whenQuiescent(final Runnable action)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         quiescentActions.addLast(action);
         runQuiescentActionsIfIdle();
+    }
+
+    /**
+     * I5 guard for {@code assert}: the first thread to run {@link #doWork()} owns the node, and
+     * every later entry must come from it.
+     */
+    private boolean onOwnerThread()
+    {
+        return null == owner || owner == Thread.currentThread();
     }
 
     @Override
     public int doWork()
     {
+        if (null == owner)
+        {
+            owner = Thread.currentThread();
+        }
+        assert onOwnerThread() : "device node entered off its loop thread";
         int work = 0;
         final GuestPort[] ports = this.ports;
         for (final GuestPort port : ports)
@@ -167,6 +187,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     @Override
     public void accept(final GuestRequest request)
     {
+        assert onOwnerThread() : "device node entered off its loop thread";
         final int op = request.op();
         if (op == GuestOp.FLUSH)
         {
