@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
         "and, while the backup runs, hammers the image with guest writes from several threads",
         "(random offsets and sizes, overlapping, not aligned to clusters). Then it checks every",
         "cluster of the backup against a digest taken at the start and prints VERIFIED, or the",
-        "first cluster that differs, with backup throughput and guest-write latency percentiles.",
+        "first cluster that differs, with backup throughput and guest-write latency percentiles",
+        "beside those of the same storm without a backup (the baseline).",
         ""})
 public final class DemoCommand implements Callable<Integer>
 {
@@ -63,6 +64,11 @@ public final class DemoCommand implements Callable<Integer>
     @Option(names = "--max-write", defaultValue = "256K", converter = SizeConverter.class, paramLabel = "SIZE",
         description = "Largest guest write (sizes are random 4K multiples up to it). Default: ${DEFAULT-VALUE}.")
     private long maxWrite;
+
+    @Option(names = "--baseline", defaultValue = "2", paramLabel = "SECONDS",
+        description = "First run the same storm this long without a backup, to compare guest latency (0: skip). " +
+            "Default: ${DEFAULT-VALUE}.")
+    private int baselineSeconds;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of data, offsets and sizes. Default: ${DEFAULT-VALUE}.")
     private long seed;
@@ -119,18 +125,20 @@ public final class DemoCommand implements Callable<Integer>
         final PrintWriter out = spec.commandLine().getOut();
         say("creating " + Sizes.format(size) + " of random data in " + sourcePath);
         writeRandomImage(sourcePath);
-        final ImageDigest t0 = ImageDigest.ofFile(sourcePath, DIGEST_CLUSTER);
-        say("digested T0: " + t0.clusterCount() + " clusters of 64 KiB");
 
         final JobResult result;
         final StormReport storm;
+        final StormReport baseline;
+        final ImageDigest t0;
         try (Blockcopy kernel = Blockcopy.start())
         {
             final Device source = kernel.openFile(sourcePath, FileDeviceOptions.DEFAULT);
+            baseline = baselineSeconds > 0 ? baseline(kernel, source) : null;
+            t0 = ImageDigest.ofFile(sourcePath, DIGEST_CLUSTER);
+            say("digested T0: " + t0.clusterCount() + " clusters of 64 KiB");
             final Device target = kernel.createFile(targetPath, source.size(), FileDeviceOptions.DEFAULT);
             final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("demo").build());
-            final WriteStorm writes = new WriteStorm(kernel, source,
-                new StormConfig(producers, queueDepth, 4096, (int)(maxWrite / 4096), 5, false, seed));
+            final WriteStorm writes = new WriteStorm(kernel, source, stormConfig(seed));
             writes.start();
             say("backup started; " + producers + " guest threads writing at queue depth " + queueDepth);
             final ProgressBar bar = json ? null : new ProgressBar(System.err, "backup", null != System.console());
@@ -154,12 +162,26 @@ public final class DemoCommand implements Callable<Integer>
         say("verifying every cluster of the backup against T0");
         final int mismatch = result.isSuccess() ? ImageDigest.ofFile(targetPath, DIGEST_CLUSTER).firstMismatch(t0) : -1;
         final boolean verified = result.isSuccess() && mismatch < 0 && storm.writesFailed() == 0;
-        print(out, result, storm, verified, mismatch);
+        print(out, result, storm, baseline, verified, mismatch);
         return verified ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
-    private void print(final PrintWriter out, final JobResult result, final StormReport storm, final boolean verified,
-        final int mismatch)
+    private StormConfig stormConfig(final long stormSeed)
+    {
+        return new StormConfig(producers, queueDepth, 4096, (int)(maxWrite / 4096), 5, false, stormSeed);
+    }
+
+    private StormReport baseline(final Blockcopy kernel, final Device source) throws InterruptedException
+    {
+        say("baseline: the same storm for " + baselineSeconds + " s without a backup");
+        final WriteStorm writes = new WriteStorm(kernel, source, stormConfig(seed + 1_000_003));
+        writes.start();
+        TimeUnit.SECONDS.sleep(baselineSeconds);
+        return writes.stop();
+    }
+
+    private void print(final PrintWriter out, final JobResult result, final StormReport storm,
+        final StormReport baseline, final boolean verified, final int mismatch)
     {
         final Histogram latency = storm.latency();
         if (json)
@@ -181,6 +203,18 @@ public final class DemoCommand implements Callable<Integer>
                 "p99", latency.getValueAtPercentile(99) / 1000.0,
                 "p99_9", latency.getValueAtPercentile(99.9) / 1000.0,
                 "max", latency.getMaxValue() / 1000.0));
+            if (null != baseline)
+            {
+                final Histogram base = baseline.latency();
+                object.put("baseline_guest_iops", baseline.iops());
+                object.put("baseline_guest_latency_us", Map.of(
+                    "p50", base.getValueAtPercentile(50) / 1000.0,
+                    "p99", base.getValueAtPercentile(99) / 1000.0,
+                    "p99_9", base.getValueAtPercentile(99.9) / 1000.0,
+                    "max", base.getMaxValue() / 1000.0));
+                object.put("p99_ratio", ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)));
+                object.put("iops_ratio", ratio(storm.iops(), baseline.iops()));
+            }
             out.println(Json.write(object));
             out.flush();
             return;
@@ -193,6 +227,16 @@ public final class DemoCommand implements Callable<Integer>
         out.printf("latency     p50 %s  p99 %s  p99.9 %s  max %s%n", micros(latency.getValueAtPercentile(50)),
             micros(latency.getValueAtPercentile(99)), micros(latency.getValueAtPercentile(99.9)),
             micros(latency.getMaxValue()));
+        if (null != baseline)
+        {
+            final Histogram base = baseline.latency();
+            out.printf("no backup   p50 %s  p99 %s  p99.9 %s  max %s  (%.0f IOPS)%n",
+                micros(base.getValueAtPercentile(50)), micros(base.getValueAtPercentile(99)),
+                micros(base.getValueAtPercentile(99.9)), micros(base.getMaxValue()), baseline.iops());
+            out.printf("impact      p99 x%.2f, IOPS x%.2f while the backup ran%n",
+                ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)),
+                ratio(storm.iops(), baseline.iops()));
+        }
         if (verified)
         {
             out.println("VERIFIED: every cluster of the backup equals the image at the instant the backup started");
@@ -207,6 +251,11 @@ public final class DemoCommand implements Callable<Integer>
             out.println("NOT VERIFIED: the backup did not complete or guest writes failed");
         }
         out.flush();
+    }
+
+    private static double ratio(final double value, final double reference)
+    {
+        return reference == 0 ? 0 : value / reference;
     }
 
     private static String micros(final long nanos)

@@ -30,6 +30,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private static final long PHASE_READ = 0;
     private static final long PHASE_WRITE = 1L << 32;
     private static final long SLOT_MASK = 0xFFFF_FFFFL;
+    private static final int GUEST_BUSY_WORKERS = 2;
 
     private final BlockDevice source;
     private final BlockDevice target;
@@ -131,7 +132,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         int started = 0;
         boolean wrapped = false;
         final long size = source.size();
-        while (backgroundEnabled && backgroundInFlight < maxWorkers && buffers.available() > guestReserve)
+        while (backgroundEnabled && backgroundInFlight < backgroundLimit() && buffers.available() > guestReserve)
         {
             final long start = copyBitmap.nextDirtyArea(cursor, size, chunkSize, area);
             if (start < 0)
@@ -309,8 +310,18 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     /** @return true if {@link #startBackgroundCopies()} would start a copy now. */
     public boolean hasBackgroundWork()
     {
-        return backgroundEnabled && backgroundInFlight < maxWorkers && buffers.available() > guestReserve &&
+        return backgroundEnabled && backgroundInFlight < backgroundLimit() && buffers.available() > guestReserve &&
             !copyBitmap.isEmpty();
+    }
+
+    /**
+     * Guest priority (DESIGN §6.10): while guest writes are in flight on the source, the background
+     * copy keeps at most {@link #GUEST_BUSY_WORKERS} chunks in flight, so guest I/O does not queue
+     * behind a wall of background chunks; with the guest idle it uses all {@code maxWorkers}.
+     */
+    private int backgroundLimit()
+    {
+        return sourceNode.writesInFlight() > 0 ? Math.min(maxWorkers, GUEST_BUSY_WORKERS) : maxWorkers;
     }
 
     /** @return copy tasks (background and guest-write) in flight. */
