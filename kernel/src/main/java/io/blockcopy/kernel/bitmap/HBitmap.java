@@ -285,7 +285,7 @@ public final class HBitmap implements AutoCloseable
         final long words = serialWords(start, count);
         if (0 != words)
         {
-            tree.copyOut(firstSerialWord(start), words, out, outOffset);
+            tree.serialize(firstSerialWord(start), words, out, outOffset);
         }
     }
 
@@ -298,7 +298,7 @@ public final class HBitmap implements AutoCloseable
         final long words = serialWords(start, count);
         if (0 != words)
         {
-            tree.copyIn(in, inOffset, firstSerialWord(start), words);
+            tree.deserialize(in, inOffset, firstSerialWord(start), words);
         }
     }
 
