@@ -229,7 +229,8 @@ public final class HBitmap implements AutoCloseable
             tree.or(other.tree);
             return;
         }
-        for (long dirty = other.nextSet(0); dirty >= 0; )
+        long dirty = other.nextSet(0);
+        while (dirty >= 0)
         {
             final long clean = other.nextClear(dirty);
             final long end = clean < 0 ? size : clean;

@@ -41,7 +41,7 @@ class HBitmapProperties
     {
     }
 
-    @Property(tries = 1000)
+    @Property(tries = 2000)
     void operationSequencesMatchTheModel(@ForAll("shapes") final Shape shape, @ForAll("ops") final List<Op> ops)
     {
         final BitSetModel model = new BitSetModel(shape.size(), shape.granularity());
@@ -55,7 +55,7 @@ class HBitmapProperties
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 500)
     void iteratorFollowsTheLiveBitmapAcrossResetsAndSets(@ForAll("shapes") final Shape shape, @ForAll final long seed)
     {
         final Random random = new Random(seed);
@@ -102,7 +102,7 @@ class HBitmapProperties
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 500)
     void serializationRoundTripsInChunks(
         @ForAll("shapes") final Shape shape,
         @ForAll final long seed,
@@ -168,7 +168,7 @@ class HBitmapProperties
      * Single-group and short-run updates clustered around a few hot spots of a tall bitmap (3 or 4 levels), so that
      * words and whole summary words keep turning zero, non-zero, full and non-full.
      */
-    @Property(tries = 200)
+    @Property(tries = 500)
     void pointUpdatesInATallBitmap(
         @ForAll @IntRange(min = 0, max = 2) final int g,
         @ForAll @IntRange(min = 4097, max = 300_000) final int bits,
