@@ -2,52 +2,33 @@ package io.blockcopy.kernel.bitmap;
 
 import static io.blockcopy.kernel.bitmap.LevelLayout.WORD_SHIFT;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 
 /**
- * Off-heap array of bits with two summary hierarchies laid out by {@link LevelLayout}: the "any" levels find the
- * next one bit and the "full" levels find the next zero bit, each in one climb and one descent.
+ * Off-heap array of bits with two summary hierarchies (see {@link Summaries}): the "any" levels find the next one
+ * bit and the "full" levels find the next zero bit, each in one climb and one descent of at most 7 levels.
  *
- * <p>Invariants kept by every mutator (and restored by {@link #rebuild()} after raw bottom writes): bit {@code j}
- * of any-level {@code k} is set iff word {@code j} of level {@code k - 1} is non-zero; bit {@code j} of full-level
- * {@code k} is set iff that word is all ones; bits past the valid end of a level are zero; {@link #ones()} is the
- * number of set bottom bits.
+ * <p>Every mutator keeps the summaries and {@link #ones()} exact, except the raw bottom writes of deserialization,
+ * after which {@link #rebuild()} restores them. Bits past the last valid bottom bit are always zero.
  *
- * <p>Bit indices are bottom bits; callers check ranges. Not thread-safe: one owner thread at a time. The memory
- * comes from a shared arena, so {@link #close()} may run on any thread.
+ * <p>Bit indices are bottom bits; callers check ranges. Not thread-safe: one owner thread at a time.
  */
 final class BitTree implements AutoCloseable
 {
-    // Every word is 8-byte aligned (8-aligned allocation, offsets multiples of 8). The unaligned layout reads the
-    // same native-order long but skips the per-access alignment check: about 20% off nextSet and iteration.
-    private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED;
-    private static final ValueLayout.OfLong SERIAL_WORD =
-        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long POSITION_KEY = 0x9E3779B97F4A7C15L;
     private static final long LENGTH_KEY = 0xD6E8FEB86659FD93L;
 
-    private final Arena arena;
-    private final MemorySegment memory;
     private final LevelLayout layout;
+    private final LevelWords words;
+    private final Summaries summaries;
     private long ones;
 
     /** Allocates {@code bits} clear bits, {@code bits} in {@code [1, LevelLayout.MAX_BITS]}. */
     BitTree(final long bits)
     {
         layout = new LevelLayout(bits);
-        arena = Arena.ofShared();
-        try
-        {
-            memory = arena.allocate(layout.byteSize(), Long.BYTES);
-        }
-        catch (final Throwable ex)
-        {
-            arena.close();
-            throw ex;
-        }
+        words = new LevelWords(layout);
+        summaries = new Summaries(words, layout);
     }
 
     /** @return bottom bits. */
@@ -65,13 +46,13 @@ final class BitTree implements AutoCloseable
     /** @return whether bottom bit {@code bit} is set. */
     boolean get(final long bit)
     {
-        return 0 != ((read(0, bit >>> WORD_SHIFT) >>> bit) & 1L);
+        return 0 != ((words.read(0, bit >>> WORD_SHIFT) >>> bit) & 1L);
     }
 
     /** @return bottom word {@code index}. */
     long word(final long index)
     {
-        return read(0, index);
+        return words.read(0, index);
     }
 
     /**
@@ -81,12 +62,17 @@ final class BitTree implements AutoCloseable
      */
     long setRange(final long first, final long last)
     {
-        final long added = orBits(0, first, last);
+        final long firstWord = first >>> WORD_SHIFT;
+        final long lastWord = last >>> WORD_SHIFT;
+        if (firstWord == lastWord)
+        {
+            return setInWord(firstWord, wordMask(first, last));
+        }
+        final long added = words.setBits(0, first, last);
         if (0 != added)
         {
             ones += added;
-            raiseAny(first >>> WORD_SHIFT, last >>> WORD_SHIFT);
-            raiseFull(first >>> WORD_SHIFT, last >>> WORD_SHIFT);
+            summaries.rangeSet(firstWord, lastWord);
         }
         return added;
     }
@@ -98,12 +84,17 @@ final class BitTree implements AutoCloseable
      */
     long resetRange(final long first, final long last)
     {
-        final long removed = clearBits(0, first, last);
+        final long firstWord = first >>> WORD_SHIFT;
+        final long lastWord = last >>> WORD_SHIFT;
+        if (firstWord == lastWord)
+        {
+            return resetInWord(firstWord, wordMask(first, last));
+        }
+        final long removed = words.clearBits(0, first, last);
         if (0 != removed)
         {
             ones -= removed;
-            lowerAny(first >>> WORD_SHIFT, last >>> WORD_SHIFT);
-            lowerFull(first >>> WORD_SHIFT, last >>> WORD_SHIFT);
+            summaries.rangeCleared(firstWord, lastWord);
         }
         return removed;
     }
@@ -111,7 +102,7 @@ final class BitTree implements AutoCloseable
     /** Clears every bit of every level. */
     void clear()
     {
-        memory.fill((byte)0);
+        words.zero();
         ones = 0;
     }
 
@@ -120,18 +111,7 @@ final class BitTree implements AutoCloseable
     {
         for (long index = source.nextNonZeroWord(0); index >= 0; index = source.nextNonZeroWord(index + 1))
         {
-            final long old = read(0, index);
-            final long updated = old | source.word(index);
-            if (updated != old)
-            {
-                write(0, index, updated);
-                ones += Long.bitCount(updated & ~old);
-                if (0 == old)
-                {
-                    raiseAny(index, index);
-                }
-                raiseFull(index, index);
-            }
+            setInWord(index, source.word(index));
         }
     }
 
@@ -158,7 +138,7 @@ final class BitTree implements AutoCloseable
         while (true)
         {
             wordIndex = index >>> WORD_SHIFT;
-            zeros = ~(read(layout.fullOffset(level), wordIndex) | ((1L << index) - 1));
+            zeros = ~(words.read(layout.fullOffset(level), wordIndex) | ((1L << index) - 1));
             if (0 != zeros)
             {
                 break;
@@ -167,7 +147,7 @@ final class BitTree implements AutoCloseable
             {
                 return -1;
             }
-            index = wordIndex + 1;
+            index = wordIndex + 1; // in the level above, bit i stands for word i of this level
             level++;
         }
         index = (wordIndex << WORD_SHIFT) + Long.numberOfTrailingZeros(zeros);
@@ -178,48 +158,44 @@ final class BitTree implements AutoCloseable
                 return index;
             }
             level--;
-            index = (index << WORD_SHIFT) + Long.numberOfTrailingZeros(~read(layout.fullOffset(level), index));
+            index = (index << WORD_SHIFT) + Long.numberOfTrailingZeros(~words.read(layout.fullOffset(level), index));
         }
         return -1; // the zero lies in the padding past the last valid bit: every bit from the start on is set
     }
 
     /** Copies {@code count} bottom words from {@code first} to {@code out} as little-endian 64-bit words. */
-    void copyOut(final long first, final long count, final MemorySegment out, final long outOffset)
+    void serialize(final long first, final long count, final MemorySegment out, final long outOffset)
     {
-        MemorySegment.copy(memory, WORD, first << 3, out, SERIAL_WORD, outOffset, count);
+        words.serialize(first, count, out, outOffset);
     }
 
-    /** Copies {@code count} little-endian 64-bit words from {@code in} into bottom words from {@code first}. */
-    void copyIn(final MemorySegment in, final long inOffset, final long first, final long count)
+    /** Raw write of {@code count} little-endian bottom words from {@code in}; {@link #rebuild()} follows. */
+    void deserialize(final MemorySegment in, final long inOffset, final long first, final long count)
     {
-        MemorySegment.copy(in, SERIAL_WORD, inOffset, memory, WORD, first << 3, count);
+        words.deserialize(in, inOffset, first, count);
         maskTail();
     }
 
-    /** Writes {@code value} into {@code count} bottom words from {@code first}. */
+    /** Raw write of {@code value} into {@code count} bottom words from {@code first}; {@link #rebuild()} follows. */
     void fill(final long first, final long count, final long value)
     {
         for (long index = first, end = first + count; index < end; index++)
         {
-            write(0, index, value);
+            words.write(0, index, value);
         }
         maskTail();
     }
 
-    /** Recomputes every summary level and the set-bit count from the bottom level. O(words). */
+    /** Recomputes the summaries and the set-bit count from the bottom level. O(words). */
     void rebuild()
     {
         long count = 0;
         for (long index = 0, end = layout.lastWord(0); index <= end; index++)
         {
-            count += Long.bitCount(read(0, index));
+            count += Long.bitCount(words.read(0, index));
         }
         ones = count;
-        for (int level = 1; level < layout.height(); level++)
-        {
-            summarize(layout.anyOffset(level - 1), layout.anyOffset(level), layout.bitsAt(level), false);
-            summarize(layout.fullOffset(level - 1), layout.fullOffset(level), layout.bitsAt(level), true);
-        }
+        summaries.rebuild();
     }
 
     /**
@@ -232,7 +208,7 @@ final class BitTree implements AutoCloseable
         for (long index = nextNonZeroWord(0); index >= 0; index = nextNonZeroWord(index + 1))
         {
             final long key = mix(index ^ POSITION_KEY);
-            sum += mix(read(0, index) ^ key) - mix(key); // a zero word adds nothing, so skipping it is exact
+            sum += mix(words.read(0, index) ^ key) - mix(key); // a zero word adds nothing, so skipping it is exact
         }
         return mix(sum + mix(layout.bits() ^ LENGTH_KEY));
     }
@@ -241,8 +217,7 @@ final class BitTree implements AutoCloseable
     BitTree resizedCopy(final long newBits)
     {
         final BitTree copy = new BitTree(newBits);
-        final long words = Math.min(layout.lastWord(0), copy.layout.lastWord(0)) + 1;
-        MemorySegment.copy(memory, 0, copy.memory, 0, words << 3);
+        words.copyBottom(copy.words, Math.min(layout.lastWord(0), copy.layout.lastWord(0)) + 1);
         copy.maskTail();
         copy.rebuild();
         return copy;
@@ -252,10 +227,7 @@ final class BitTree implements AutoCloseable
     @Override
     public void close()
     {
-        if (arena.scope().isAlive())
-        {
-            arena.close();
-        }
+        words.close();
     }
 
     private long searchAny(final int startLevel, final long start)
@@ -268,7 +240,7 @@ final class BitTree implements AutoCloseable
         while (true)
         {
             wordIndex = index >>> WORD_SHIFT;
-            found = read(layout.anyOffset(level), wordIndex) & (-1L << index);
+            found = words.read(layout.anyOffset(level), wordIndex) & (-1L << index);
             if (0 != found)
             {
                 break;
@@ -284,162 +256,68 @@ final class BitTree implements AutoCloseable
         while (level > startLevel)
         {
             level--;
-            index = (index << WORD_SHIFT) + Long.numberOfTrailingZeros(read(layout.anyOffset(level), index));
+            index = (index << WORD_SHIFT) + Long.numberOfTrailingZeros(words.read(layout.anyOffset(level), index));
         }
         return index;
     }
 
-    /** Sets any-summary bits for bottom words {@code [first, last]}, which are non-zero now. */
-    private void raiseAny(final long firstWord, final long lastWord)
+    /** Sets the {@code mask} bits of bottom word {@code index}; returns how many were clear. */
+    private long setInWord(final long index, final long mask)
     {
-        long first = firstWord;
-        long last = lastWord;
-        for (int level = 1; level < layout.height(); level++)
+        final long old = words.read(0, index);
+        final long updated = old | mask;
+        if (updated == old)
         {
-            if (0 == orBits(layout.anyOffset(level), first, last))
-            {
-                return;
-            }
-            first >>>= WORD_SHIFT;
-            last >>>= WORD_SHIFT;
+            return 0;
         }
-    }
-
-    /** Sets full-summary bits after bits in bottom words {@code [first, last]} were set; inner words are full. */
-    private void raiseFull(final long firstWord, final long lastWord)
-    {
-        long first = firstWord;
-        long last = lastWord;
-        for (int level = 0; level < layout.height() - 1; level++)
+        words.write(0, index, updated);
+        final long added = Long.bitCount(updated & ~old);
+        ones += added;
+        if (0 == old)
         {
-            final long offset = layout.fullOffset(level);
-            final long from = -1L == read(offset, first) ? first : first + 1;
-            final long to = -1L == read(offset, last) ? last : last - 1;
-            if (from > to || 0 == orBits(layout.fullOffset(level + 1), from, to))
-            {
-                return;
-            }
-            first = from >>> WORD_SHIFT;
-            last = to >>> WORD_SHIFT;
+            summaries.becameNonZero(index);
         }
-    }
-
-    /** Clears any-summary bits after bits in bottom words {@code [first, last]} were cleared; inner words are 0. */
-    private void lowerAny(final long firstWord, final long lastWord)
-    {
-        long first = firstWord;
-        long last = lastWord;
-        for (int level = 0; level < layout.height() - 1; level++)
+        if (-1L == updated)
         {
-            final long offset = layout.anyOffset(level);
-            final long from = 0 == read(offset, first) ? first : first + 1;
-            final long to = 0 == read(offset, last) ? last : last - 1;
-            if (from > to || 0 == clearBits(layout.anyOffset(level + 1), from, to))
-            {
-                return;
-            }
-            first = from >>> WORD_SHIFT;
-            last = to >>> WORD_SHIFT;
-        }
-    }
-
-    /** Clears full-summary bits for bottom words {@code [first, last]}, none of which is full now. */
-    private void lowerFull(final long firstWord, final long lastWord)
-    {
-        long first = firstWord;
-        long last = lastWord;
-        for (int level = 1; level < layout.height(); level++)
-        {
-            if (0 == clearBits(layout.fullOffset(level), first, last))
-            {
-                return;
-            }
-            first >>>= WORD_SHIFT;
-            last >>>= WORD_SHIFT;
-        }
-    }
-
-    /** Sets bits {@code [first, last]} of the level at {@code offset}; returns how many were clear. */
-    private long orBits(final long offset, final long first, final long last)
-    {
-        final long firstWord = first >>> WORD_SHIFT;
-        final long lastWord = last >>> WORD_SHIFT;
-        long added = 0;
-        for (long index = firstWord; index <= lastWord; index++)
-        {
-            final long mask = rangeMask(index, firstWord, lastWord, first, last);
-            final long old = read(offset, index);
-            if (mask != (old & mask))
-            {
-                write(offset, index, old | mask);
-                added += Long.bitCount(mask & ~old);
-            }
+            summaries.becameFull(index);
         }
         return added;
     }
 
-    /** Clears bits {@code [first, last]} of the level at {@code offset}; returns how many were set. */
-    private long clearBits(final long offset, final long first, final long last)
+    /** Clears the {@code mask} bits of bottom word {@code index}; returns how many were set. */
+    private long resetInWord(final long index, final long mask)
     {
-        final long firstWord = first >>> WORD_SHIFT;
-        final long lastWord = last >>> WORD_SHIFT;
-        long removed = 0;
-        for (long index = firstWord; index <= lastWord; index++)
+        final long old = words.read(0, index);
+        final long updated = old & ~mask;
+        if (updated == old)
         {
-            final long mask = rangeMask(index, firstWord, lastWord, first, last);
-            final long old = read(offset, index);
-            if (0 != (old & mask))
-            {
-                write(offset, index, old & ~mask);
-                removed += Long.bitCount(mask & old);
-            }
+            return 0;
+        }
+        words.write(0, index, updated);
+        final long removed = Long.bitCount(old & mask);
+        ones -= removed;
+        if (0 == updated)
+        {
+            summaries.becameZero(index);
+        }
+        if (-1L == old)
+        {
+            summaries.leftFull(index);
         }
         return removed;
     }
 
-    /** @return the bits of word {@code index} that lie in {@code [first, last]}. */
-    private static long rangeMask(
-        final long index, final long firstWord, final long lastWord, final long first, final long last)
+    /** @return the bits {@code [first, last]} of their word; both lie in the same word. */
+    private static long wordMask(final long first, final long last)
     {
-        final long low = index == firstWord ? -1L << first : -1L;
-        final long high = index == lastWord ? -1L >>> (63 - (last & 63)) : -1L;
-        return low & high;
-    }
-
-    /** Writes the summary of the {@code sourceWords} words at {@code source} into the level at {@code target}. */
-    private void summarize(final long source, final long target, final long sourceWords, final boolean full)
-    {
-        long summary = 0;
-        for (long index = 0; index < sourceWords; index++)
-        {
-            final long value = read(source, index);
-            if (full ? -1L == value : 0 != value)
-            {
-                summary |= 1L << index;
-            }
-            if (63 == (index & 63) || index == sourceWords - 1)
-            {
-                write(target, index >>> WORD_SHIFT, summary);
-                summary = 0;
-            }
-        }
+        return (-1L << first) & (-1L >>> (63 - (last & 63)));
     }
 
     /** Clears the padding bits past the last valid bottom bit. */
     private void maskTail()
     {
         final long last = layout.lastWord(0);
-        write(0, last, read(0, last) & (-1L >>> -layout.bits()));
-    }
-
-    private long read(final long levelOffset, final long index)
-    {
-        return memory.get(WORD, levelOffset + (index << 3));
-    }
-
-    private void write(final long levelOffset, final long index, final long value)
-    {
-        memory.set(WORD, levelOffset + (index << 3), value);
+        words.write(0, last, words.read(0, last) & (-1L >>> -layout.bits()));
     }
 
     /** Stafford's variant 13 of the MurmurHash3 finalizer: a bijective 64-bit mixer. */

@@ -229,7 +229,8 @@ public final class HBitmap implements AutoCloseable
             tree.or(other.tree);
             return;
         }
-        for (long dirty = other.nextSet(0); dirty >= 0; )
+        long dirty = other.nextSet(0);
+        while (dirty >= 0)
         {
             final long clean = other.nextClear(dirty);
             final long end = clean < 0 ? size : clean;
@@ -285,7 +286,7 @@ public final class HBitmap implements AutoCloseable
         final long words = serialWords(start, count);
         if (0 != words)
         {
-            tree.copyOut(firstSerialWord(start), words, out, outOffset);
+            tree.serialize(firstSerialWord(start), words, out, outOffset);
         }
     }
 
@@ -298,7 +299,7 @@ public final class HBitmap implements AutoCloseable
         final long words = serialWords(start, count);
         if (0 != words)
         {
-            tree.copyIn(in, inOffset, firstSerialWord(start), words);
+            tree.deserialize(in, inOffset, firstSerialWord(start), words);
         }
     }
 

@@ -41,7 +41,7 @@ class HBitmapProperties
     {
     }
 
-    @Property(tries = 1000)
+    @Property(tries = 2000)
     void operationSequencesMatchTheModel(@ForAll("shapes") final Shape shape, @ForAll("ops") final List<Op> ops)
     {
         final BitSetModel model = new BitSetModel(shape.size(), shape.granularity());
@@ -55,7 +55,7 @@ class HBitmapProperties
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 500)
     void iteratorFollowsTheLiveBitmapAcrossResetsAndSets(@ForAll("shapes") final Shape shape, @ForAll final long seed)
     {
         final Random random = new Random(seed);
@@ -102,7 +102,7 @@ class HBitmapProperties
         }
     }
 
-    @Property(tries = 400)
+    @Property(tries = 500)
     void serializationRoundTripsInChunks(
         @ForAll("shapes") final Shape shape,
         @ForAll final long seed,
@@ -161,6 +161,56 @@ class HBitmapProperties
             target.deserializeFinish();
             model.assertMatches(target);
             assertThat(target.checksum()).isEqualTo(source.checksum());
+        }
+    }
+
+    /**
+     * Single-group and short-run updates clustered around a few hot spots of a tall bitmap (3 or 4 levels), so that
+     * words and whole summary words keep turning zero, non-zero, full and non-full.
+     */
+    @Property(tries = 500)
+    void pointUpdatesInATallBitmap(
+        @ForAll @IntRange(min = 0, max = 2) final int g,
+        @ForAll @IntRange(min = 4097, max = 300_000) final int bits,
+        @ForAll final long seed)
+    {
+        final Random random = new Random(seed);
+        final long size = ((long)bits << g) - random.nextInt(1 << g);
+        final long[] spots = new long[1 + random.nextInt(4)];
+        for (int i = 0; i < spots.length; i++)
+        {
+            spots[i] = random.nextLong(size);
+        }
+        final BitSetModel model = new BitSetModel(size, g);
+        try (HBitmap bitmap = new HBitmap(size, g))
+        {
+            if (random.nextBoolean())
+            {
+                bitmap.setAll();
+                model.setAll();
+            }
+            for (int step = 0; step < 300; step++)
+            {
+                final long spot = spots[random.nextInt(spots.length)];
+                final long start = Math.max(0, Math.min(size - 1, spot + random.nextLong(-(8192L << g), 8192L << g)))
+                    & -(1L << g);
+                final long groups = 1 + random.nextInt(random.nextBoolean() ? 1 : 130);
+                final long count = Math.min(size - start, groups << g);
+                if (random.nextBoolean())
+                {
+                    bitmap.set(start, count);
+                    model.set(start, count);
+                }
+                else
+                {
+                    bitmap.reset(start, count);
+                    model.reset(start, count);
+                }
+                final long probe = Math.max(0, start - random.nextLong(1L << (g + 13)));
+                assertThat(bitmap.nextSet(probe)).as("nextSet(%d)", probe).isEqualTo(model.nextSet(probe));
+                assertThat(bitmap.nextClear(probe)).as("nextClear(%d)", probe).isEqualTo(model.nextClear(probe));
+            }
+            model.assertMatches(bitmap);
         }
     }
 
