@@ -14,7 +14,7 @@ import org.jctools.queues.atomic.MpscAtomicArrayQueue;
 /**
  * The single thread that owns all kernel state (DESIGN §3), run as an Agrona {@link Agent}.
  *
- * <p>Duty cycle: run queued commands (bounded), deliver finished I/O (bounded), then let every
+ * <p>Duty cycle: fire due timers, run queued commands (bounded), deliver finished I/O (bounded), then let every
  * {@link LoopTask} work (guest rings, ready requests, background copies). When a cycle finds
  * nothing, the idle strategy spins briefly, yields, then parks on a {@link LoopWaker} that
  * producers (command submitters, guest ports, I/O threads) wake only while the loop sleeps.
@@ -32,6 +32,7 @@ public final class EventLoop implements Agent, AutoCloseable
     private final LoopWaker waker = new LoopWaker();
     private final CompletionQueue completions = new CompletionQueue(waker);
     private final MpscAtomicArrayQueue<Runnable> commands = new MpscAtomicArrayQueue<>(4096);
+    private final LoopTimers timers = new LoopTimers();
     private final AgentRunner runner;
     private volatile Thread thread;
     private LoopTask[] tasks = NO_TASKS;
@@ -45,7 +46,7 @@ public final class EventLoop implements Agent, AutoCloseable
     public EventLoop(final String name, final ErrorHandler errorHandler)
     {
         this.name = name;
-        this.runner = new AgentRunner(new LoopIdleStrategy(waker, this::isIdle), errorHandler, null, this);
+        this.runner = new AgentRunner(new LoopIdleStrategy(waker, this::isIdle, timers), errorHandler, null, this);
         AgentRunner.startOnThread(runner);
         while (null == thread)
         {
@@ -63,7 +64,7 @@ public final class EventLoop implements Agent, AutoCloseable
     @Override
     public int doWork()
     {
-        int work = 0;
+        int work = timers.fireDue(System.nanoTime());
         Runnable command;
         while (work < COMMANDS_PER_CYCLE && null != (command = commands.poll()))
         {
@@ -99,6 +100,12 @@ public final class EventLoop implements Agent, AutoCloseable
     public String roleName()
     {
         return name;
+    }
+
+    /** @return the loop's timers (loop thread only). */
+    public LoopTimers timers()
+    {
+        return timers;
     }
 
     /** @return where devices of this loop deliver completions. */
@@ -218,12 +225,14 @@ public final class EventLoop implements Agent, AutoCloseable
 
         private final LoopWaker waker;
         private final LoopWaker.IdleCheck idleCheck;
+        private final LoopTimers timers;
         private int idleCycles;
 
-        LoopIdleStrategy(final LoopWaker waker, final LoopWaker.IdleCheck idleCheck)
+        LoopIdleStrategy(final LoopWaker waker, final LoopWaker.IdleCheck idleCheck, final LoopTimers timers)
         {
             this.waker = waker;
             this.idleCheck = idleCheck;
+            this.timers = timers;
         }
 
         @Override
@@ -251,7 +260,11 @@ public final class EventLoop implements Agent, AutoCloseable
             }
             else
             {
-                waker.sleep(PARK_NS, idleCheck);
+                final long untilTimerNs = timers.nextDeadline() - System.nanoTime();
+                if (untilTimerNs > 0)
+                {
+                    waker.sleep(Math.min(PARK_NS, untilTimerNs), idleCheck);
+                }
             }
         }
 
