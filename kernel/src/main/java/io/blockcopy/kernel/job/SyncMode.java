@@ -9,8 +9,14 @@ public enum SyncMode
 {
     /** Every cluster of the source. */
     FULL,
+    /** Only clusters the source's top layer has allocated (raw files: extents SEEK_DATA reports). */
+    TOP,
     /** Nothing in the background; only clusters a guest writes are copied first. Runs until cancelled. */
-    NONE;
+    NONE,
+    /** The clusters dirty in a named bitmap; needs a bitmap mode. */
+    BITMAP,
+    /** {@link #BITMAP} with bitmap mode on-success (any other mode is refused). */
+    INCREMENTAL;
 
     /** @return the QMP spelling, e.g. {@code "full"}. */
     public String qmpName()
