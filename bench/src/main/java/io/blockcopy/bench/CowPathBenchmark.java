@@ -3,13 +3,16 @@ package io.blockcopy.bench;
 import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.bitmap.HBitmap;
 import io.blockcopy.kernel.cow.BlockCopier;
+import io.blockcopy.kernel.cow.CopierConfig;
 import io.blockcopy.kernel.cow.CopyListener;
 import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.guest.GuestCompletionHandler;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.io.BufferRegistry;
 import io.blockcopy.kernel.io.MemoryDevice;
+import io.blockcopy.kernel.job.RateLimiter;
 import io.blockcopy.kernel.loop.CompletionQueue;
+import io.blockcopy.kernel.loop.LoopTimers;
 import io.blockcopy.kernel.loop.LoopWaker;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -75,8 +78,9 @@ public class CowPathBenchmark
         registry.register(port.slotRegion());
         node.addPort(port);
         copyBitmap = new HBitmap(DEVICE_SIZE, Integer.numberOfTrailingZeros(CLUSTER));
-        copier = new BlockCopier(node, target, copyBitmap, new NoBackground(), CLUSTER, 1 << 20, 1, 16, false,
-            registry);
+        copier = new BlockCopier(node, target, copyBitmap, new NoBackground(),
+            new CopierConfig(CLUSTER, 1 << 20, 1 << 20, 1, 17, 16, false, false, false), new RateLimiter(0),
+            new LoopTimers(), completions, registry);
         node.attach(copier);
         port.slot(0).fill((byte)7);
     }
@@ -132,9 +136,15 @@ public class CowPathBenchmark
     private static final class NoBackground implements CopyListener
     {
         @Override
-        public void onBackgroundError(final int result, final boolean isRead)
+        public void onBackgroundError(final long offset, final int length, final int result, final boolean isRead)
         {
             throw new IllegalStateException("no background copy runs in this benchmark");
+        }
+
+        @Override
+        public void onSnapshotBroken(final long offset, final int result)
+        {
+            throw new IllegalStateException("copies do not fail in this benchmark");
         }
 
         @Override

@@ -48,11 +48,35 @@ public final class BackupCommand implements Callable<Integer>
     private Path target;
 
     @Option(names = "--sync", defaultValue = "full", paramLabel = "MODE",
-        description = "full (copy every cluster) or none (copy only clusters written meanwhile). Default: ${DEFAULT-VALUE}.")
+        description = {"full: every cluster; top: only allocated extents (holes stay holes);",
+            "bitmap: the clusters dirty in --bitmap; incremental: bitmap with --bitmap-mode on-success;",
+            "none: only clusters written while the job runs. Default: ${DEFAULT-VALUE}."})
     private String sync;
 
-    @Option(names = "--cluster-size", defaultValue = "64K", converter = SizeConverter.class, paramLabel = "SIZE",
-        description = "Copy unit, a power of two >= 4K. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--bitmap", paramLabel = "NAME",
+        description = "Dirty bitmap of SRC (see 'blockcopy bitmap'): what to copy with --sync bitmap/incremental, " +
+            "or an output to reset with --sync full/top.")
+    private String bitmap;
+
+    @Option(names = "--bitmap-mode", paramLabel = "MODE",
+        description = "on-success (bitmap keeps only writes made since the backup started, if it succeeds), never, " +
+            "always.")
+    private String bitmapMode;
+
+    @Option(names = "--speed", defaultValue = "0", converter = SizeConverter.class, paramLabel = "BYTES",
+        description = "Rate limit of the background copy per second, e.g. 100M (0 = unlimited). Default: ${DEFAULT-VALUE}.")
+    private long speed;
+
+    @Option(names = "--on-source-error", defaultValue = "report", paramLabel = "POLICY",
+        description = "report (fail), ignore (retry), stop, enospc, auto. Default: ${DEFAULT-VALUE}.")
+    private String onSourceError;
+
+    @Option(names = "--on-target-error", defaultValue = "report", paramLabel = "POLICY",
+        description = "As --on-source-error, for writes to DST. Default: ${DEFAULT-VALUE}.")
+    private String onTargetError;
+
+    @Option(names = {"--min-cluster-size", "--cluster-size"}, defaultValue = "64K", converter = SizeConverter.class, paramLabel = "SIZE",
+        description = "Smallest copy unit, a power of two; blockcopy uses max(64K, SIZE). Default: ${DEFAULT-VALUE}.")
     private long clusterSize;
 
     @Option(names = "--max-workers", defaultValue = "64", paramLabel = "N",
@@ -79,19 +103,21 @@ public final class BackupCommand implements Callable<Integer>
         final SyncMode syncMode = CliArgs.syncMode(sync);
         final FileDeviceOptions.DirectMode directMode = CliArgs.directMode(direct);
         final BackupSpec.Builder builder = BackupSpec.builder(0, 1).jobId(jobId).sync(syncMode)
-            .clusterSize(CliArgs.toInt("--cluster-size", clusterSize)).maxWorkers(maxWorkers)
-            .maxChunk(CliArgs.toInt("--max-chunk", maxChunk));
-        builder.build(); // validates the numbers before anything is opened or created
+            .bitmap(bitmap, null == bitmapMode ? null : CliArgs.bitmapMode(bitmapMode)).speed(speed)
+            .onErrors(CliArgs.errorPolicy("--on-source-error", onSourceError),
+                CliArgs.errorPolicy("--on-target-error", onTargetError))
+            .minClusterSize(clusterSize).maxWorkers(maxWorkers).maxChunk(maxChunk);
+        builder.build(); // validates what needs no device before anything is opened or created
         final boolean targetExists = checkPaths();
 
         try (Blockcopy kernel = Blockcopy.start())
         {
-            final Device src = kernel.openFile(source, FileDeviceOptions.DEFAULT.withReadOnly(true).withDirect(directMode));
+            final Device src = kernel.openFile(source, FileDeviceOptions.DEFAULT.withReadOnly(null == bitmap)
+                .withDirect(directMode));
             final Device dst = targetExists ?
                 kernel.openFile(target, FileDeviceOptions.DEFAULT.withDirect(directMode)) :
                 kernel.createFile(target, src.size(), FileDeviceOptions.DEFAULT.withDirect(directMode));
-            final Job job = kernel.startBackup(BackupSpec.builder(src.id(), dst.id()).jobId(jobId).sync(syncMode)
-                .clusterSize((int)clusterSize).maxWorkers(maxWorkers).maxChunk((int)maxChunk).build());
+            final Job job = kernel.startBackup(builder.devices(src.id(), dst.id()).build());
             if (syncMode == SyncMode.NONE)
             {
                 Runtime.getRuntime().addShutdownHook(new Thread(job::cancel));

@@ -2,6 +2,8 @@ package io.blockcopy.cli;
 
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.RawImages;
+import io.blockcopy.kernel.job.BitmapMode;
+import io.blockcopy.kernel.job.ErrorPolicy;
 import io.blockcopy.kernel.job.SyncMode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,6 +24,20 @@ final class CliArgs
         return Arrays.stream(SyncMode.values()).filter(m -> m.qmpName().equals(text.toLowerCase(Locale.ROOT)))
             .findFirst().orElseThrow(() -> new IllegalArgumentException("--sync must be one of " +
                 Arrays.stream(SyncMode.values()).map(SyncMode::qmpName).toList() + ", got '" + text + "'"));
+    }
+
+    static BitmapMode bitmapMode(final String text)
+    {
+        return Arrays.stream(BitmapMode.values()).filter(m -> m.qmpName().equals(text.toLowerCase(Locale.ROOT)))
+            .findFirst().orElseThrow(() -> new IllegalArgumentException("--bitmap-mode must be one of " +
+                Arrays.stream(BitmapMode.values()).map(BitmapMode::qmpName).toList() + ", got '" + text + "'"));
+    }
+
+    static ErrorPolicy errorPolicy(final String option, final String text)
+    {
+        return Arrays.stream(ErrorPolicy.values()).filter(m -> m.qmpName().equals(text.toLowerCase(Locale.ROOT)))
+            .findFirst().orElseThrow(() -> new IllegalArgumentException(option + " must be one of " +
+                Arrays.stream(ErrorPolicy.values()).map(ErrorPolicy::qmpName).toList() + ", got '" + text + "'"));
     }
 
     static FileDeviceOptions.DirectMode directMode(final String text)

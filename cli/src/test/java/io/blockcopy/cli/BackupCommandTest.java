@@ -114,9 +114,9 @@ class BackupCommandTest
         assertThat(run("backup", source.toString(), target.toString(), "--frobnicate")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("Unknown option: '--frobnicate'");
         assertThat(run("backup", source.toString(), target.toString(), "--sync", "sideways")).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(err.toString()).contains("--sync must be one of [full, none]");
+        assertThat(err.toString()).contains("--sync must be one of [full, top, none, bitmap, incremental]");
         assertThat(run("backup", source.toString(), target.toString(), "--cluster-size", "3000")).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(err.toString()).contains("cluster size must be a power of two");
+        assertThat(err.toString()).contains("min-cluster-size needs to be a power of 2");
         assertThat(run("backup", source.toString(), target.toString(), "--max-workers", "0")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("max-workers must be at least 1");
         assertThat(target).doesNotExist();

@@ -1,37 +1,30 @@
 package io.blockcopy.kernel;
 
 import io.blockcopy.kernel.bitmap.BitmapInfo;
-import io.blockcopy.kernel.bitmap.BitmapPersistence;
 import io.blockcopy.kernel.bitmap.DirtyBitmaps;
-import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.guest.GuestPort;
-import io.blockcopy.kernel.io.BlockDevice;
-import io.blockcopy.kernel.io.BufferRegistry;
-import io.blockcopy.kernel.io.FileDevice;
 import io.blockcopy.kernel.io.FileDeviceOptions;
-import io.blockcopy.kernel.io.MemoryDevice;
 import io.blockcopy.kernel.io.RawImages;
 import io.blockcopy.kernel.job.BackupJob;
 import io.blockcopy.kernel.job.BackupSpec;
+import io.blockcopy.kernel.job.JobGroup;
 import io.blockcopy.kernel.job.JobInfo;
+import io.blockcopy.kernel.job.JobListener;
 import io.blockcopy.kernel.loop.EventLoop;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The kernel's public facade: opens devices, hands out guest ports, starts and queries backup
- * jobs. One instance owns one event loop; every method may be called from any thread and runs
- * its work on the loop (DESIGN §3, §7).
+ * The kernel's public facade: opens devices, hands out guest ports, manages dirty bitmaps, runs
+ * backup jobs and transactions. One instance owns one event loop; every method may be called
+ * from any thread and runs its work on the loop (DESIGN §3, §7). Refusals throw
+ * {@link IllegalArgumentException} (bad input, with QEMU's wording where QEMU has one) or
+ * {@link IllegalStateException} (a verb the job's state does not accept), and change nothing.
  *
  * <pre>{@code
  * try (Blockcopy kernel = Blockcopy.start())
@@ -49,21 +42,17 @@ public final class Blockcopy implements AutoCloseable
     private static final System.Logger LOG = System.getLogger(Blockcopy.class.getName());
 
     private final EventLoop loop;
-    // Loop-owned registries: touched only inside loop.call / loop.execute.
-    private final Map<Integer, DeviceNode> nodes = new HashMap<>();
-    private final Set<Integer> knownZero = new HashSet<>();
-    private final Map<String, BackupJob> jobs = new HashMap<>();
-    private final Map<Integer, GuestPort> ports = new HashMap<>();
-    private final Map<Integer, Integer> portRegistrations = new HashMap<>();
-    private final BufferRegistry buffers = new BufferRegistry();
-    private int nextDeviceId;
-    private int nextPortId;
+    private final Devices devices;
+    private final Jobs jobs;
+    private final TransactionRunner transactions;
     private boolean closed;
 
     private Blockcopy()
     {
-        loop = new EventLoop("blockcopy-loop",
-            ex -> LOG.log(System.Logger.Level.ERROR, "event loop error", ex));
+        loop = new EventLoop("blockcopy-loop", ex -> LOG.log(System.Logger.Level.ERROR, "event loop error", ex));
+        devices = new Devices(loop);
+        jobs = new Jobs(loop, devices);
+        transactions = new TransactionRunner(devices, jobs);
     }
 
     /** @return a running kernel with its own event-loop thread. */
@@ -72,17 +61,18 @@ public final class Blockcopy implements AutoCloseable
         return new Blockcopy();
     }
 
+    // ---- devices ----
+
     /** Opens an off-heap memory device of {@code size} bytes, all zeros. */
     public Device openMemory(final String name, final long size)
     {
-        return loop.call(() -> register(new MemoryDevice(name, size, 512, loop.completions()), true, false, null));
+        return onLoop(() -> devices.openMemory(name, size));
     }
 
     /** Opens an existing raw image file or block device. */
     public Device openFile(final Path path, final FileDeviceOptions options)
     {
-        return loop.call(() -> register(openBackend(path, options), false, options.readOnly(),
-            openBitmapStore(path, options)));
+        return onLoop(() -> devices.openFile(path, options, false));
     }
 
     /**
@@ -99,50 +89,25 @@ public final class Blockcopy implements AutoCloseable
         {
             throw new UncheckedIOException("cannot create " + path + ": " + ex.getMessage(), ex);
         }
-        return loop.call(() -> register(openBackend(path, options), true, options.readOnly(),
-            openBitmapStore(path, options)));
+        return onLoop(() -> devices.openFile(path, options, true));
     }
 
-    private BlockDevice openBackend(final Path path, final FileDeviceOptions options)
+    /**
+     * Closes {@code device}, storing its persistent bitmaps.
+     *
+     * @throws IllegalStateException if a job or guest port still uses it.
+     */
+    public void closeDevice(final Device device)
     {
-        try
+        onLoop(() ->
         {
-            return FileDevice.open(path, options, loop.completions(), buffers);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException("cannot open " + path + ": " + ex.getMessage(), ex);
-        }
-    }
-
-    private BitmapPersistence openBitmapStore(final Path path, final FileDeviceOptions options)
-    {
-        return null;
-    }
-
-    private Device register(final BlockDevice backend, final boolean readsAsZero, final boolean readOnly,
-        final BitmapPersistence store)
-    {
-        checkOpen();
-        final int id = nextDeviceId++;
-        final DirtyBitmaps bitmaps;
-        try
-        {
-            bitmaps = new DirtyBitmaps(backend.name(), backend.size(), readOnly, store);
-        }
-        catch (final RuntimeException ex)
-        {
-            backend.close();
-            throw ex;
-        }
-        final DeviceNode node = new DeviceNode(id, backend, bitmaps);
-        nodes.put(id, node);
-        if (readsAsZero)
-        {
-            knownZero.add(id);
-        }
-        loop.addTask(node);
-        return new Device(id, backend);
+            if (jobs.uses(device.id()))
+            {
+                throw new IllegalStateException(device + " is in use by a job");
+            }
+            devices.closeDevice(devices.node(device.id()));
+            return null;
+        });
     }
 
     /**
@@ -151,15 +116,7 @@ public final class Blockcopy implements AutoCloseable
      */
     public GuestPort openGuestPort(final Device device, final int slotCount, final int slotSize)
     {
-        return loop.call(() ->
-        {
-            final DeviceNode node = node(device.id());
-            final GuestPort port = new GuestPort(nextPortId++, device.id(), slotCount, slotSize, loop.waker());
-            ports.put(port.id(), port);
-            portRegistrations.put(port.id(), buffers.register(port.slotRegion()));
-            node.addPort(port);
-            return port;
-        });
+        return onLoop(() -> devices.openGuestPort(device, slotCount, slotSize));
     }
 
     /** Stops serving {@code port} and frees it; the caller must have collected its completions. */
@@ -167,49 +124,12 @@ public final class Blockcopy implements AutoCloseable
     {
         loop.call(() ->
         {
-            if (null != ports.remove(port.id()))
-            {
-                node(port.deviceId()).removePort(port);
-                buffers.unregister(portRegistrations.remove(port.id()));
-                port.close();
-            }
+            devices.closeGuestPort(port);
             return null;
         });
     }
 
-    /**
-     * Starts a backup job. It takes its point in time T0 at the first instant no guest write is
-     * in flight on the source.
-     *
-     * @throws IllegalArgumentException with QEMU's wording when the spec cannot run.
-     */
-    public Job startBackup(final BackupSpec spec)
-    {
-        return loop.call(() ->
-        {
-            checkOpen();
-            final DeviceNode source = node(spec.sourceId());
-            final DeviceNode target = node(spec.targetId());
-            if (jobs.containsKey(spec.jobId()))
-            {
-                throw new IllegalArgumentException("Job ID '" + spec.jobId() + "' already in use");
-            }
-            if (source == target)
-            {
-                throw new IllegalArgumentException("Source and target cannot be the same");
-            }
-            if (source.device().size() != target.device().size())
-            {
-                throw new IllegalArgumentException("Source and target image have different sizes");
-            }
-            final boolean targetReadsAsZero = knownZero.remove(spec.targetId());
-            final BackupJob job = new BackupJob(spec, loop, source, target, targetReadsAsZero, buffers,
-                concluded -> jobs.remove(concluded.id()));
-            jobs.put(spec.jobId(), job);
-            job.start();
-            return new Job(job, loop);
-        });
-    }
+    // ---- dirty bitmaps ----
 
     /**
      * Adds a dirty bitmap to {@code device}: from now on it records every guest write (unless
@@ -217,7 +137,6 @@ public final class Blockcopy implements AutoCloseable
      *
      * @param granularity bytes per bit (a power of two >= 512), or 0 for 64 KiB.
      * @param persistent  true to keep it across restarts (raw images: in a sidecar file).
-     * @throws IllegalArgumentException with QEMU's wording when refused; nothing changes then.
      */
     public void addBitmap(final Device device, final String name, final int granularity, final boolean persistent,
         final boolean disabled)
@@ -258,85 +177,142 @@ public final class Blockcopy implements AutoCloseable
     /** @return every bitmap of {@code device}: name, dirty bytes, granularity, flags. */
     public List<BitmapInfo> queryBitmaps(final Device device)
     {
-        return loop.call(() -> node(device.id()).bitmaps().query());
+        return onLoop(() -> devices.node(device.id()).bitmaps().query());
     }
 
     private void onBitmaps(final Device device, final Consumer<DirtyBitmaps> action)
     {
-        loop.call(() ->
+        onLoop(() ->
         {
-            action.accept(node(device.id()).bitmaps());
+            action.accept(devices.node(device.id()).bitmaps());
             return null;
         });
     }
 
-    /** @return the job with {@code id} if it has not concluded yet. */
+    // ---- jobs ----
+
+    /**
+     * Starts a backup job. It takes its point in time T0 at the first instant no guest write is
+     * in flight on the source.
+     */
+    public Job startBackup(final BackupSpec spec)
+    {
+        return onLoop(() ->
+        {
+            final BackupJob job = jobs.create(spec, new JobGroup());
+            job.start();
+            return new Job(job, loop);
+        });
+    }
+
+    /**
+     * Runs a transaction: every action or none; backups start together at one point in time.
+     *
+     * @return handles on the jobs the transaction started.
+     */
+    public List<Job> transaction(final List<TransactionAction> actions, final TransactionAction.CompletionMode mode)
+    {
+        return onLoop(() -> transactions.run(List.copyOf(actions), mode).stream().map(job -> new Job(job, loop))
+            .toList());
+    }
+
+    /** @return the job with {@code id} until it is dismissed. */
     public Optional<Job> job(final String id)
     {
-        return loop.call(() -> Optional.ofNullable(jobs.get(id)).map(job -> new Job(job, loop)));
+        return onLoop(() -> Optional.ofNullable(jobs.all().stream().filter(j -> j.id().equals(id)).findFirst()
+            .map(job -> new Job(job, loop)).orElse(null)));
     }
 
-    /** @return a snapshot of every job that has not concluded. */
+    /** @return a snapshot of every job not yet dismissed. */
     public List<JobInfo> queryJobs()
     {
-        return loop.call(() -> new ArrayList<>(jobs.values().stream().map(BackupJob::info).toList()));
+        return onLoop(jobs::query);
     }
 
-    /**
-     * Closes {@code device}.
-     *
-     * @throws IllegalStateException if a job or guest port still uses it.
-     */
-    public void closeDevice(final Device device)
+    /** Pauses a job's background copy ({@code job-pause}). */
+    public void pauseJob(final String id)
     {
-        loop.call(() ->
+        onJob(id, BackupJob::pause);
+    }
+
+    /** Resumes a paused job ({@code job-resume}). */
+    public void resumeJob(final String id)
+    {
+        onJob(id, BackupJob::resume);
+    }
+
+    /** Cancels a job ({@code job-cancel}). */
+    public void cancelJob(final String id)
+    {
+        onJob(id, BackupJob::cancel);
+    }
+
+    /** Changes a job's rate limit in bytes per second ({@code block-job-set-speed}). */
+    public void setJobSpeed(final String id, final long speed)
+    {
+        onJob(id, job -> job.setSpeed(speed));
+    }
+
+    /** {@code job-complete}: always refused for backups, with QEMU's text. */
+    public void completeJob(final String id)
+    {
+        onJob(id, BackupJob::complete);
+    }
+
+    /** Commits a pending job ({@code job-finalize}). */
+    public void finalizeJob(final String id)
+    {
+        onJob(id, BackupJob::finalizeJob);
+    }
+
+    /** Removes a concluded job ({@code job-dismiss}). */
+    public void dismissJob(final String id)
+    {
+        onJob(id, BackupJob::dismiss);
+    }
+
+    /** Re-arms a sync=none job: a new point in time for every cluster written from now on. */
+    public void checkpointJob(final String id)
+    {
+        onJob(id, BackupJob::checkpoint);
+    }
+
+    /** Delivers job events to {@code listener}, on the event-loop thread. */
+    public void addJobListener(final JobListener listener)
+    {
+        jobs.addListener(listener);
+    }
+
+    /** Stops delivering job events to {@code listener}. */
+    public void removeJobListener(final JobListener listener)
+    {
+        jobs.removeListener(listener);
+    }
+
+    private void onJob(final String id, final Consumer<BackupJob> verb)
+    {
+        onLoop(() ->
         {
-            final DeviceNode node = node(device.id());
-            for (final BackupJob job : jobs.values())
-            {
-                if (job.spec().sourceId() == device.id() || job.spec().targetId() == device.id())
-                {
-                    throw new IllegalStateException(device + " is in use by job '" + job.id() + "'");
-                }
-            }
-            if (node.portCount() > 0)
-            {
-                throw new IllegalStateException(device + " still has guest ports");
-            }
-            closeNode(node);
+            verb.accept(jobs.find(id));
             return null;
         });
     }
 
-    private void closeNode(final DeviceNode node)
+    private <T> T onLoop(final java.util.concurrent.Callable<T> action)
     {
-        nodes.remove(node.id());
-        knownZero.remove(node.id());
-        loop.removeTask(node);
-        node.close();
-    }
-
-    private DeviceNode node(final int id)
-    {
-        final DeviceNode node = nodes.get(id);
-        if (null == node)
+        return loop.call(() ->
         {
-            throw new IllegalArgumentException("no device with id " + id);
-        }
-        return node;
-    }
-
-    private void checkOpen()
-    {
-        if (closed)
-        {
-            throw new IllegalStateException("the kernel is closed");
-        }
+            if (closed)
+            {
+                throw new IllegalStateException("the kernel is closed");
+            }
+            return action.call();
+        });
     }
 
     /**
-     * Cancels every job, waits (up to a minute) for them to conclude, closes ports and devices and
-     * stops the loop.
+     * Cancels every job, waits (up to a minute) for them to conclude, closes ports and devices
+     * (storing persistent bitmaps) and stops the loop.
      */
     @Override
     public void close()
@@ -344,8 +320,18 @@ public final class Blockcopy implements AutoCloseable
         final List<BackupJob> live = loop.call(() ->
         {
             closed = true;
-            final List<BackupJob> all = new ArrayList<>(jobs.values());
-            all.forEach(BackupJob::cancel);
+            final List<BackupJob> all = jobs.all();
+            for (final BackupJob job : all)
+            {
+                try
+                {
+                    job.cancel();
+                }
+                catch (final IllegalStateException notCancellable)
+                {
+                    // concluded, waiting for dismiss: nothing to stop
+                }
+            }
             return all;
         });
         for (final BackupJob job : live)
@@ -365,11 +351,7 @@ public final class Blockcopy implements AutoCloseable
         }
         loop.call(() ->
         {
-            ports.values().forEach(GuestPort::close);
-            ports.clear();
-            portRegistrations.values().forEach(buffers::unregister);
-            portRegistrations.clear();
-            new ArrayList<>(nodes.values()).forEach(this::closeNode);
+            devices.closeAll();
             return null;
         });
         loop.close();

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A handle on a running or finished backup job, usable from any thread.
+ * A handle on a backup job, usable from any thread. Verbs run on the event loop and throw what
+ * the job refuses, as {@link Blockcopy}'s job methods do.
  */
 public final class Job
 {
@@ -36,10 +37,50 @@ public final class Job
         return job.info();
     }
 
+    /** @return the warning the job was created with (cluster size), or null. */
+    public String warning()
+    {
+        return job.warning();
+    }
+
     /** Asks the job to stop; it concludes as cancelled once its copies in flight finish. */
     public void cancel()
     {
-        loop.execute(job::cancel);
+        loop.call(() ->
+        {
+            job.cancel();
+            return null;
+        });
+    }
+
+    /** Pauses the background copy. */
+    public void pause()
+    {
+        loop.call(() ->
+        {
+            job.pause();
+            return null;
+        });
+    }
+
+    /** Resumes the background copy. */
+    public void resume()
+    {
+        loop.call(() ->
+        {
+            job.resume();
+            return null;
+        });
+    }
+
+    /** Changes the rate limit (bytes per second, 0 = unlimited). */
+    public void setSpeed(final long speed)
+    {
+        loop.call(() ->
+        {
+            job.setSpeed(speed);
+            return null;
+        });
     }
 
     /** @return completes when the job concludes. */

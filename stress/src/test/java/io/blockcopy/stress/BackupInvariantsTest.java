@@ -30,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * modes full and none, with cancels, writes spanning many clusters, and a device whose size is not
  * a multiple of the cluster size.
  */
+@org.junit.jupiter.api.Timeout(120)
 class BackupInvariantsTest
 {
     private static final int CLUSTER = 64 * 1024;

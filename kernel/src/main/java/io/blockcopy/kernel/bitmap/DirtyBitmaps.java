@@ -209,6 +209,90 @@ public final class DirtyBitmaps implements AutoCloseable
         }
     }
 
+    /**
+     * Remembers a bitmap's bits and enabled flag so a failed transaction can put them back.
+     *
+     * @return the memento; pass it to {@link #restore} or {@link #forget}.
+     */
+    public Memento remember(final String name)
+    {
+        final DirtyBitmap bitmap = lookup(name);
+        return new Memento(bitmap, null == bitmap.bits() ? null : copyOf(bitmap.bits()), bitmap.isEnabled());
+    }
+
+    /** Puts a remembered bitmap back as it was (re-adding it if it was removed) and frees the memento. */
+    public void restore(final Memento memento)
+    {
+        final DirtyBitmap bitmap = memento.bitmap();
+        if (null == find(bitmap.name()))
+        {
+            append(bitmap);
+        }
+        if (null != memento.bits())
+        {
+            bitmap.bits().resetAll();
+            bitmap.bits().merge(memento.bits());
+        }
+        bitmap.setEnabled(memento.enabled());
+        forget(memento);
+        if (bitmap.isPersistent() && !tryCheckpoint())
+        {
+            System.getLogger(DirtyBitmaps.class.getName()).log(System.Logger.Level.WARNING,
+                "restoring bitmap '" + bitmap.name() + "' in storage failed: " + lastCheckpointError);
+        }
+    }
+
+    /** Frees a memento that is no longer needed. */
+    public void forget(final Memento memento)
+    {
+        if (null != memento.bits())
+        {
+            memento.bits().close();
+        }
+    }
+
+    /**
+     * Removes a bitmap without checks or storage, closing it; undoes an {@link #add} inside a
+     * failed transaction.
+     */
+    public void discard(final String name)
+    {
+        final DirtyBitmap bitmap = lookup(name);
+        detach(bitmap);
+        if (bitmap.isPersistent())
+        {
+            tryCheckpoint();
+        }
+        bitmap.close();
+    }
+
+    /**
+     * Remove for a transaction: checked and taken out of the list like {@link #remove}, but kept
+     * open so {@link #restore} can bring it back; {@link #closeRemoved} frees it on commit.
+     *
+     * @return a memento of the removed bitmap.
+     */
+    public Memento removeRecoverably(final String name)
+    {
+        final DirtyBitmap bitmap = lookup(name);
+        check(bitmap, CHECK_BUSY | CHECK_READ_ONLY);
+        final Memento memento = new Memento(bitmap, null, bitmap.isEnabled());
+        detach(bitmap);
+        if (bitmap.isPersistent() && !tryCheckpoint())
+        {
+            append(bitmap);
+            throw new IllegalArgumentException("Cannot remove persistent bitmap '" + name + "' from storage: " +
+                lastCheckpointError);
+        }
+        return memento;
+    }
+
+    /** Frees a bitmap removed by {@link #removeRecoverably} once its transaction committed. */
+    public void closeRemoved(final Memento memento)
+    {
+        memento.bitmap().close();
+    }
+
     /** @return every named bitmap, in the order they were added. */
     public List<BitmapInfo> query()
     {
@@ -442,6 +526,29 @@ public final class DirtyBitmaps implements AutoCloseable
             }
             bitmaps = NONE;
         }
+    }
+
+    /**
+     * QEMU's bitmap check before a job uses {@code bitmap}.
+     *
+     * @param forWriting true if the job will change it (busy, read-only and inconsistent refused);
+     *                   false if it only reads it (busy and inconsistent refused).
+     * @throws IllegalArgumentException with QEMU's text.
+     */
+    public void checkUsable(final DirtyBitmap bitmap, final boolean forWriting)
+    {
+        check(bitmap, forWriting ? CHECK_DEFAULT : CHECK_ALLOW_READ_ONLY);
+    }
+
+    /**
+     * A bitmap's state remembered for a transaction.
+     *
+     * @param bitmap  the bitmap.
+     * @param bits    a copy of its bits, or null when only its membership is remembered.
+     * @param enabled whether it recorded writes.
+     */
+    public record Memento(DirtyBitmap bitmap, HBitmap bits, boolean enabled)
+    {
     }
 
     private void check(final DirtyBitmap bitmap, final int checks)

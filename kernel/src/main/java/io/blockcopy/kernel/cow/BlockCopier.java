@@ -5,7 +5,11 @@ import io.blockcopy.kernel.guest.GuestRequest;
 import io.blockcopy.kernel.io.AlignedBufferPool;
 import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.BufferRegistry;
+import io.blockcopy.kernel.io.CompletionSink;
+import io.blockcopy.kernel.io.Errno;
 import io.blockcopy.kernel.io.IoCallback;
+import io.blockcopy.kernel.job.RateLimiter;
+import io.blockcopy.kernel.loop.LoopTimers;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
@@ -17,35 +21,38 @@ import java.util.ArrayDeque;
  *
  * <p>A copy task claims a run of dirty clusters: it clears their bits (the bitmap is both work
  * queue and claim set), registers the run as a {@link InFlightTracker#COPY} interval so guest
- * writes to it wait, reads the source into an aligned buffer and writes the target. An all-zero
- * chunk becomes a zero write, or nothing at all when the target is known to read as zeros. A
- * failed task sets its bits again before its interval is released, so a woken writer re-checks
- * and copies the cluster itself.
+ * writes to it wait, reads the source into an aligned buffer and writes the target. A source
+ * hole (block status) is not read; an all-zero chunk becomes a zero write, or nothing at all when
+ * the target is known to read as zeros. A failed task sets its bits again before its interval is
+ * released, so a woken writer re-checks and copies the cluster itself.
  *
- * <p>Tasks are struct-of-arrays slots; the I/O tag packs the slot index and the phase, so
- * starting and finishing a copy allocates nothing.
+ * <p>The background copy obeys the rate limiter (a timer wakes the loop when the debt is paid)
+ * and backs off while guest writes are in flight; guest-write copies are charged but never delayed.
+ * Tasks are struct-of-arrays slots and the I/O tag packs slot and phase: no allocation per copy.
  */
 public final class BlockCopier implements IoCallback, AutoCloseable
 {
     private static final long PHASE_READ = 0;
     private static final long PHASE_WRITE = 1L << 32;
+    private static final long PHASE_DISCARD = 2L << 32;
+    private static final long PHASE_MASK = 3L << 32;
     private static final long SLOT_MASK = 0xFFFF_FFFFL;
+    private static final long TIMER_TAG = -1;
     private static final int GUEST_BUSY_WORKERS = 2;
 
+    private final DeviceNode sourceNode;
     private final BlockDevice source;
     private final BlockDevice target;
-    private final HBitmap copyBitmap;
-    private final DeviceNode sourceNode;
     private final InFlightTracker tracker;
+    private final HBitmap copyBitmap;
     private final CopyListener listener;
+    private final CopierConfig config;
+    private final RateLimiter limiter;
+    private final LoopTimers timers;
+    private final CompletionSink completions;
     private final AlignedBufferPool buffers;
     private final BufferRegistry registry;
     private final int registration;
-    private final int clusterSize;
-    private final int chunkSize;
-    private final int maxWorkers;
-    private final int guestReserve;
-    private final boolean targetReadsAsZero;
     private final Arena zeroArena = Arena.ofShared();
     private final MemorySegment zeros;
     private final long[] area = new long[2];
@@ -60,6 +67,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private int freeTaskCount;
 
     private boolean backgroundEnabled;
+    private boolean timerArmed;
     private long cursor;
     private int backgroundInFlight;
     private int tasksInFlight;
@@ -67,42 +75,35 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private volatile long bytesSkippedAsZero;
 
     /**
-     * @param sourceNode        the source as the kernel serves it: its tracker, and where guest-write
-     *                          copies and woken requests are reported.
-     * @param copyBitmap        one bit per cluster still to copy (items are bytes, granularity = cluster).
-     * @param listener          the job's ear for background errors and finished copies.
-     * @param chunkSize         largest background copy, a multiple of {@code clusterSize}.
-     * @param maxWorkers        background tasks in flight at most.
-     * @param guestReserve      buffers kept free of background copies, for guest-write copies.
-     * @param targetReadsAsZero true if every target byte reads as zero before the job (fresh file).
-     * @param registry          the loop's buffer registry; the copier's buffers are registered there.
+     * @param sourceNode the source as the kernel serves it: its tracker, and where guest-write
+     *                   copies and woken requests are reported.
+     * @param copyBitmap one bit per cluster still to copy (items are bytes, granularity = cluster).
+     * @param listener   the job's ear for errors and finished copies.
+     * @param limiter    the job's rate limit (shared, so set-speed reaches the copier at once).
+     * @param timers      the loop's timers, to wake up when the rate limit allows the next chunk.
+     * @param completions the loop's completion queue, for steps that finish without I/O (holes,
+     *                    zeros the target already has), so they too complete after the issuing call.
+     * @param registry    the loop's buffer registry; the copier's buffers are registered there.
      */
     public BlockCopier(final DeviceNode sourceNode, final BlockDevice target, final HBitmap copyBitmap,
-        final CopyListener listener,
-        final int clusterSize, final int chunkSize, final int maxWorkers, final int guestReserve,
-        final boolean targetReadsAsZero, final BufferRegistry registry)
+        final CopyListener listener, final CopierConfig config, final RateLimiter limiter, final LoopTimers timers,
+        final CompletionSink completions, final BufferRegistry registry)
     {
-        if (chunkSize % clusterSize != 0)
-        {
-            throw new IllegalArgumentException("chunk size " + chunkSize + " is not a multiple of the cluster size " +
-                clusterSize);
-        }
         this.sourceNode = sourceNode;
         this.source = sourceNode.device();
         this.tracker = sourceNode.tracker();
         this.target = target;
         this.copyBitmap = copyBitmap;
         this.listener = listener;
-        this.clusterSize = clusterSize;
-        this.chunkSize = chunkSize;
-        this.maxWorkers = maxWorkers;
-        this.guestReserve = guestReserve;
-        this.targetReadsAsZero = targetReadsAsZero;
-        final int taskCount = maxWorkers + guestReserve;
-        this.buffers = new AlignedBufferPool(taskCount, chunkSize);
+        this.config = config;
+        this.limiter = limiter;
+        this.timers = timers;
+        this.completions = completions;
+        this.buffers = new AlignedBufferPool(config.buffers(), config.bufferSize());
         this.registry = registry;
         this.registration = registry.register(buffers.memory());
-        this.zeros = zeroArena.allocate(chunkSize, 4096);
+        this.zeros = zeroArena.allocate(config.bufferSize(), 4096);
+        final int taskCount = config.buffers();
         this.taskOffset = new long[taskCount];
         this.taskLength = new int[taskCount];
         this.taskBuffer = new int[taskCount];
@@ -123,7 +124,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     }
 
     /**
-     * Starts background tasks up to {@code maxWorkers}, from the bitmap's next dirty area.
+     * Starts background tasks up to the current limit, from the bitmap's next dirty area.
      *
      * @return how many tasks were started.
      */
@@ -132,9 +133,16 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         int started = 0;
         boolean wrapped = false;
         final long size = source.size();
-        while (backgroundEnabled && backgroundInFlight < backgroundLimit() && buffers.available() > guestReserve)
+        while (canStartBackground())
         {
-            final long start = copyBitmap.nextDirtyArea(cursor, size, chunkSize, area);
+            final long nowNs = System.nanoTime();
+            final long delayNs = limiter.delayNs(nowNs);
+            if (delayNs > 0)
+            {
+                armTimer(nowNs + delayNs);
+                break;
+            }
+            final long start = copyBitmap.nextDirtyArea(cursor, size, config.chunkSize(), area);
             if (start < 0)
             {
                 if (wrapped || cursor == 0 || copyBitmap.isEmpty())
@@ -147,11 +155,44 @@ public final class BlockCopier implements IoCallback, AutoCloseable
             }
             final int length = (int)area[1];
             cursor = start + length;
+            limiter.charge(length, nowNs);
             backgroundInFlight++;
             startTask(start, length, null);
             started++;
         }
         return started;
+    }
+
+    private boolean canStartBackground()
+    {
+        return backgroundEnabled && backgroundInFlight < backgroundLimit() &&
+            buffers.available() > config.guestReserve();
+    }
+
+    /** @return true if {@link #startBackgroundCopies()} would start a copy now. */
+    public boolean hasBackgroundWork()
+    {
+        return canStartBackground() && !copyBitmap.isEmpty() && limiter.delayNs(System.nanoTime()) == 0;
+    }
+
+    /**
+     * Guest priority (DESIGN §6.10): while guest writes are in flight on the source, the background
+     * copy keeps at most {@link #GUEST_BUSY_WORKERS} chunks in flight, so guest I/O does not queue
+     * behind a wall of background chunks; with the guest idle it uses all {@code maxWorkers}.
+     */
+    private int backgroundLimit()
+    {
+        return sourceNode.writesInFlight() > 0 ? Math.min(config.maxWorkers(), GUEST_BUSY_WORKERS) :
+            config.maxWorkers();
+    }
+
+    private void armTimer(final long deadlineNs)
+    {
+        if (!timerArmed)
+        {
+            timerArmed = true;
+            timers.schedule(deadlineNs, this, TIMER_TAG);
+        }
     }
 
     /**
@@ -163,22 +204,24 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     public boolean claimForWrite(final GuestRequest request)
     {
         final long size = source.size();
+        final int clusterSize = config.clusterSize();
         final long start = request.offset() - request.offset() % clusterSize;
         final long end = Math.min(size, ceilToCluster(request.end()));
         long from = start;
         while (from < end)
         {
-            final long runStart = copyBitmap.nextDirtyArea(from, end, chunkSize, area);
+            final long runStart = copyBitmap.nextDirtyArea(from, end, config.bufferSize(), area);
             if (runStart < 0)
             {
                 break;
             }
-            if (buffers.available() == 0 || freeTaskCount == 0)
+            if (buffers.available() == 0)
             {
                 bufferWaiters.addLast(request);
                 return false;
             }
             final int length = (int)area[1];
+            limiter.charge(length, System.nanoTime()); // charged, never delayed
             request.pendingCopies++;
             startTask(runStart, length, request);
             from = runStart + length;
@@ -198,20 +241,44 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         taskHandle[slot] = tracker.add(offset, offset + length, InFlightTracker.COPY,
             null == owner ? InFlightTracker.NO_OWNER : owner.sequence);
         tasksInFlight++;
+        if (source.blockStatus(offset, length) <= -length)
+        {
+            onReadComplete(slot, true); // a hole: nothing to read, the chunk is zeros
+            return;
+        }
         source.read(offset, buffers.segment(buffer), length, this, PHASE_READ | slot);
     }
 
     @Override
     public void onIoComplete(final long tag, final int result)
     {
-        final int slot = (int)(tag & SLOT_MASK);
-        if ((tag & PHASE_WRITE) == 0)
+        if (tag == TIMER_TAG)
         {
-            onReadComplete(slot, result);
+            timerArmed = false; // the loop runs the job's doWork right after its timers
+            return;
         }
-        else if (result < 0)
+        final int slot = (int)(tag & SLOT_MASK);
+        final long phase = tag & PHASE_MASK;
+        if (result < 0)
         {
-            failTask(slot, result, false);
+            failTask(slot, result, phase == PHASE_READ);
+        }
+        else if (phase == PHASE_READ)
+        {
+            if (result < taskLength[slot])
+            {
+                failTask(slot, -Errno.EIO, true); // short read: the device shrank
+                return;
+            }
+            onReadComplete(slot, false);
+        }
+        else if (phase == PHASE_WRITE && result < taskLength[slot])
+        {
+            failTask(slot, -Errno.EIO, false); // a short write is a failed write
+        }
+        else if (phase == PHASE_WRITE && config.discardSource())
+        {
+            source.writeZeroes(taskOffset[slot], taskLength[slot], this, PHASE_DISCARD | slot);
         }
         else
         {
@@ -219,24 +286,19 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         }
     }
 
-    private void onReadComplete(final int slot, final int result)
+    private void onReadComplete(final int slot, final boolean hole)
     {
-        if (result < 0)
-        {
-            failTask(slot, result, true);
-            return;
-        }
         final int length = taskLength[slot];
         final MemorySegment buffer = buffers.segment(taskBuffer[slot]);
         final long tag = PHASE_WRITE | slot;
-        if (MemorySegment.mismatch(buffer, 0, length, zeros, 0, length) >= 0)
+        if (!hole && MemorySegment.mismatch(buffer, 0, length, zeros, 0, length) >= 0)
         {
             target.write(taskOffset[slot], buffer, length, this, tag);
         }
-        else if (targetReadsAsZero)
+        else if (config.targetReadsAsZero())
         {
             bytesSkippedAsZero += length;
-            finishTask(slot);
+            completions.completeLater(this, tag, length);
         }
         else
         {
@@ -257,16 +319,23 @@ public final class BlockCopier implements IoCallback, AutoCloseable
 
     private void failTask(final int slot, final int result, final boolean isRead)
     {
+        final long offset = taskOffset[slot];
+        final int length = taskLength[slot];
         // Bits first, then the interval: a writer woken by the release must see the cluster dirty.
-        copyBitmap.set(taskOffset[slot], taskLength[slot]);
+        copyBitmap.set(offset, length);
         final GuestRequest owner = releaseTask(slot);
-        if (null != owner)
+        if (null == owner)
         {
-            sourceNode.onWriteCopyDone(owner, result);
+            listener.onBackgroundError(offset, length, result, isRead);
+        }
+        else if (config.breakSnapshot())
+        {
+            listener.onSnapshotBroken(offset, result);
+            sourceNode.onWriteCopyDone(owner, 0);
         }
         else
         {
-            listener.onBackgroundError(result, isRead);
+            sourceNode.onWriteCopyDone(owner, result);
         }
         listener.onCopyFinished();
     }
@@ -303,25 +372,8 @@ public final class BlockCopier implements IoCallback, AutoCloseable
 
     private long ceilToCluster(final long offset)
     {
-        final long rem = offset % clusterSize;
-        return rem == 0 ? offset : offset + clusterSize - rem;
-    }
-
-    /** @return true if {@link #startBackgroundCopies()} would start a copy now. */
-    public boolean hasBackgroundWork()
-    {
-        return backgroundEnabled && backgroundInFlight < backgroundLimit() && buffers.available() > guestReserve &&
-            !copyBitmap.isEmpty();
-    }
-
-    /**
-     * Guest priority (DESIGN §6.10): while guest writes are in flight on the source, the background
-     * copy keeps at most {@link #GUEST_BUSY_WORKERS} chunks in flight, so guest I/O does not queue
-     * behind a wall of background chunks; with the guest idle it uses all {@code maxWorkers}.
-     */
-    private int backgroundLimit()
-    {
-        return sourceNode.writesInFlight() > 0 ? Math.min(maxWorkers, GUEST_BUSY_WORKERS) : maxWorkers;
+        final long rem = offset % config.clusterSize();
+        return rem == 0 ? offset : offset + config.clusterSize() - rem;
     }
 
     /** @return copy tasks (background and guest-write) in flight. */
@@ -354,10 +406,10 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         return copyBitmap;
     }
 
-    /** @return the cluster size in bytes. */
-    public int clusterSize()
+    /** @return the settings. */
+    public CopierConfig config()
     {
-        return clusterSize;
+        return config;
     }
 
     @Override

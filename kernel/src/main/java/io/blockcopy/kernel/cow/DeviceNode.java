@@ -40,7 +40,8 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private final GuestRequestPool requests = new GuestRequestPool(256, this);
     private final ArrayDeque<GuestRequest> ready = new ArrayDeque<>();
     private final ArrayDeque<GuestRequest> held = new ArrayDeque<>();
-    private final ArrayDeque<Runnable> quiescentActions = new ArrayDeque<>();
+    private final ArrayDeque<Runnable> drainedActions = new ArrayDeque<>();
+    private int holds;
     private BlockCopier[] copiers = NO_COPIERS;
     private GuestPort[] ports = NO_PORTS;
     private long nextSequence;
@@ -130,8 +131,39 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     public void whenQuiescent(final Runnable action)
     {
         assert onOwnerThread() : "device node entered off its loop thread";
-        quiescentActions.addLast(action);
-        runQuiescentActionsIfIdle();
+        hold();
+        whenDrained(() ->
+        {
+            action.run();
+            release();
+        });
+    }
+
+    /** Holds new guest writes (queued in arrival order) until as many {@link #release()} calls. */
+    public void hold()
+    {
+        holds++;
+    }
+
+    /** While held: runs {@code action} as soon as no admitted guest write is in flight. */
+    public void whenDrained(final Runnable action)
+    {
+        drainedActions.addLast(action);
+        runDrainedActionsIfIdle();
+    }
+
+    /** Ends one {@link #hold()}; the last release admits the held writes in arrival order. */
+    public void release()
+    {
+        if (--holds > 0)
+        {
+            return;
+        }
+        GuestRequest request;
+        while (holds == 0 && null != (request = held.pollFirst()))
+        {
+            admitWrite(request);
+        }
     }
 
     /**
@@ -206,7 +238,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
         }
         else if (GuestOp.isWrite(op))
         {
-            if (!quiescentActions.isEmpty())
+            if (holds > 0)
             {
                 held.addLast(request);
                 return;
@@ -361,13 +393,16 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
             return;
         }
         final GuestRequest request = requests.get((int)tag);
+        // Success means the whole request: a short transfer is reported as an I/O error.
+        final int status = result < 0 ? result : request.op() == GuestOp.FLUSH || result >= request.length() ? 0 :
+            -Errno.EIO;
         if (GuestOp.isWrite(request.op()))
         {
-            finishWrite(request, result);
+            finishWrite(request, status);
         }
         else
         {
-            request.complete(Math.min(result, 0));
+            request.complete(status);
         }
     }
 
@@ -377,24 +412,15 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
         request.trackerHandle = -1;
         writesInFlight--;
         request.complete(Math.min(result, 0));
-        runQuiescentActionsIfIdle();
+        runDrainedActionsIfIdle();
     }
 
-    private void runQuiescentActionsIfIdle()
+    private void runDrainedActionsIfIdle()
     {
-        if (writesInFlight > 0)
-        {
-            return;
-        }
         Runnable action;
-        while (null != (action = quiescentActions.pollFirst()))
+        while (writesInFlight == 0 && null != (action = drainedActions.pollFirst()))
         {
             action.run();
-        }
-        GuestRequest request;
-        while (null != (request = held.pollFirst()))
-        {
-            admitWrite(request);
         }
     }
 

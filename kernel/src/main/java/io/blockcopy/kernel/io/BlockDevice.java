@@ -44,6 +44,18 @@ public interface BlockDevice extends AutoCloseable
     /** Makes {@code length} bytes at {@code offset} read as zeros, freeing space where the backend can. */
     void writeZeroes(long offset, int length, IoCallback callback, long tag);
 
+    /**
+     * Block status: whether the bytes from {@code offset} hold data or read as zeros without being
+     * stored (a hole), for up to {@code maxLength} bytes. Loop thread; may make a quick system call.
+     *
+     * @return the length of the run from {@code offset} with one status: positive for data,
+     *         negative for a hole. The default reports everything as data.
+     */
+    default long blockStatus(final long offset, final long maxLength)
+    {
+        return maxLength;
+    }
+
     /** Makes every write completed before this call durable. */
     void flush(IoCallback callback, long tag);
 

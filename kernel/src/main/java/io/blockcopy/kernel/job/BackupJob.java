@@ -1,93 +1,132 @@
 package io.blockcopy.kernel.job;
 
+import io.blockcopy.kernel.bitmap.DirtyBitmap;
+import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.bitmap.HBitmap;
 import io.blockcopy.kernel.cow.BlockCopier;
+import io.blockcopy.kernel.cow.CopierConfig;
 import io.blockcopy.kernel.cow.CopyListener;
 import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.io.BlockDevice;
-import io.blockcopy.kernel.io.BufferRegistry;
 import io.blockcopy.kernel.io.Errno;
 import io.blockcopy.kernel.io.IoCallback;
-import io.blockcopy.kernel.loop.EventLoop;
 import io.blockcopy.kernel.loop.LoopTask;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
- * A point-in-time backup of one device to another by copy-before-write (DESIGN §4, §6).
+ * A point-in-time backup of one device to another by copy-before-write, with QEMU's job life
+ * cycle (DESIGN §4, §6). Created by {@link BackupFactory}; loop thread only, except the volatile
+ * snapshot fields read by {@link #info()}.
  *
- * <p>Life: created on the loop thread; at the first instant no guest write is in flight on the
- * source (T0) it arms its copy bitmap, attaches its copier to the source so guest writes copy old
- * data first, and (sync full) starts the background copy. When every cluster is copied it detaches,
- * flushes the target and only then reports success, so a completed backup is durable. A cancel or
- * a copy error detaches it at once; it concludes when its copies in flight have finished.
- *
- * <p>State, outcome and progress are published through volatile fields for other threads; all
- * transitions happen on the loop thread.
+ * <p>Life: at the first instant no guest write is in flight on the source (T0) it arms its copy
+ * bitmap for the sync mode, attaches its copier so guest writes copy old data first, and starts
+ * the background copy. When every cluster is copied it detaches, flushes the target (so a backup
+ * reported complete is durable), goes WAITING, then PENDING with the rest of its group, and
+ * commits at finalize: its bitmap is synchronised per bitmap mode, it reports completion and
+ * concludes. A cancel or an error aborts: it detaches at once, waits for its copies in flight,
+ * rolls its bitmap back (or, with bitmap-mode always, keeps the clusters not copied) and concludes.
  */
 public final class BackupJob implements LoopTask, CopyListener, IoCallback
 {
-    private static final int GUEST_RESERVE_BUFFERS = 16;
-
     private final BackupSpec spec;
-    private final EventLoop loop;
+    private final SyncMode sync;
+    private final BitmapMode bitmapMode;
     private final DeviceNode source;
     private final BlockDevice target;
+    private final DirtyBitmap syncBitmap;
     private final HBitmap copyBitmap;
     private final BlockCopier copier;
-    private final Consumer<BackupJob> onConcluded;
+    private final RateLimiter limiter;
+    private final JobGroup group;
+    private final JobHost host;
+    private final String warning;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
 
     private volatile JobState state = JobState.CREATED;
     private volatile String error;
     private volatile long total;
-    private JobOutcome pendingOutcome;
-    private boolean cancelRequested;
+    private boolean started;
+    private boolean attached;
+    private volatile boolean userPaused;
     private boolean flushing;
+    private boolean cancelled;
     private long t0Nanos;
 
-    /**
-     * Loop thread: creates the job; {@link #start()} arms it.
-     *
-     * @param targetReadsAsZero true if the target is known to read as zeros (freshly created).
-     * @param registry          the loop's buffer registry, for the copy buffers.
-     * @param onConcluded       called on the loop thread once the job has concluded.
-     */
-    public BackupJob(final BackupSpec spec, final EventLoop loop, final DeviceNode source, final DeviceNode target,
-        final boolean targetReadsAsZero, final BufferRegistry registry, final Consumer<BackupJob> onConcluded)
+    BackupJob(final BackupSpec spec, final SyncMode sync, final BitmapMode bitmapMode, final DeviceNode source,
+        final BlockDevice target, final DirtyBitmap syncBitmap, final CopierConfig config, final JobGroup group,
+        final JobHost host, final String warning, final LoopResources loop)
     {
         this.spec = spec;
-        this.loop = loop;
+        this.sync = sync;
+        this.bitmapMode = bitmapMode;
         this.source = source;
-        this.target = target.device();
-        this.onConcluded = onConcluded;
-        final int clusterSize = spec.effectiveClusterSize();
-        this.copyBitmap = new HBitmap(source.device().size(), Integer.numberOfTrailingZeros(clusterSize));
-        this.copier = new BlockCopier(source, this.target, copyBitmap, this, clusterSize,
-            spec.effectiveChunkSize(), spec.maxWorkers(), GUEST_RESERVE_BUFFERS, targetReadsAsZero, registry);
+        this.target = target;
+        this.syncBitmap = syncBitmap;
+        this.copyBitmap = new HBitmap(source.device().size(), Integer.numberOfTrailingZeros(config.clusterSize()));
+        this.limiter = new RateLimiter(spec.speed());
+        this.copier = new BlockCopier(source, target, copyBitmap, this, config, limiter, loop.timers(),
+            loop.completions(), loop.registry());
+        this.group = group;
+        this.host = host;
+        this.warning = warning;
+        group.add(this);
+        host.publish(new JobEvent.StatusChange(spec.jobId(), JobState.CREATED));
     }
 
-    /** Loop thread: waits for a quiet instant on the source, then takes T0 and starts copying. */
+    /** Loop thread: starts the job; it takes T0 at the source's next quiet instant. */
     public void start()
     {
         source.whenQuiescent(this::beginAtPointInTime);
     }
 
-    private void beginAtPointInTime()
+    /** Sets the copy bitmap and attaches the copier at T0; call only with no guest write in flight (and writes held). */
+    public void beginAtPointInTime()
     {
-        t0Nanos = System.nanoTime();
-        copyBitmap.setAll();
-        total = source.device().size();
-        if (cancelRequested)
+        if (state != JobState.CREATED)
         {
-            state = JobState.RUNNING;
-            conclude(JobOutcome.CANCELLED);
-            return;
+            return; // cancelled before it could start
         }
+        t0Nanos = System.nanoTime();
+        started = true;
+        armCopyBitmap();
+        total = copyBitmap.count();
         source.attach(copier);
-        copier.setBackgroundEnabled(spec.sync() == SyncMode.FULL);
-        state = JobState.RUNNING;
-        loop.addTask(this);
+        attached = true;
+        host.addTask(this);
+        transition(JobState.RUNNING);
+        if (userPaused)
+        {
+            transition(JobState.PAUSED);
+        }
+        copier.setBackgroundEnabled(sync != SyncMode.NONE && !userPaused);
+        checkProgress();
+    }
+
+    private void armCopyBitmap()
+    {
+        switch (sync)
+        {
+            case FULL, NONE -> copyBitmap.setAll();
+            case TOP -> markAllocated();
+            case BITMAP, INCREMENTAL -> copyBitmap.merge(syncBitmap.bits());
+        }
+    }
+
+    private void markAllocated()
+    {
+        final BlockDevice device = source.device();
+        final long size = device.size();
+        long offset = 0;
+        while (offset < size)
+        {
+            final long status = device.blockStatus(offset, size - offset);
+            final long run = Math.max(1, Math.abs(status));
+            if (status > 0)
+            {
+                copyBitmap.set(offset, run);
+            }
+            offset += run;
+        }
     }
 
     @Override
@@ -105,87 +144,307 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     @Override
     public void onCopyFinished()
     {
+        checkProgress();
+    }
+
+    private void checkProgress()
+    {
         if (state == JobState.ABORTING)
         {
-            concludeWhenDrained();
+            concludeAbortIfDrained();
         }
-        else if (state == JobState.RUNNING && spec.sync() == SyncMode.FULL && !flushing && copier.isComplete())
+        else if (state == JobState.RUNNING && sync != SyncMode.NONE && !flushing && copier.isComplete())
         {
             flushing = true;
-            source.detach(copier);
+            detach();
             target.flush(this, 0);
         }
     }
 
-    @Override
-    public void onBackgroundError(final int result, final boolean isRead)
-    {
-        if (state == JobState.RUNNING && !flushing)
-        {
-            error = (isRead ? "read from the source failed: " : "write to the target failed: ") +
-                Errno.describe(result);
-            abort(JobOutcome.FAILED);
-        }
-    }
-
-    /** Flush of the target finished. */
+    /** The flush of the target finished: the backup is durable, or it failed. */
     @Override
     public void onIoComplete(final long tag, final int result)
     {
-        if (result < 0)
+        flushing = false;
+        if (state == JobState.ABORTING)
         {
-            error = "flush of the target failed: " + Errno.describe(result);
-            conclude(JobOutcome.FAILED);
+            concludeAbortIfDrained();
+        }
+        else if (result < 0)
+        {
+            fail("flush of the target failed: " + Errno.describe(result));
         }
         else
         {
-            conclude(JobOutcome.COMPLETED);
+            transition(JobState.WAITING);
+            group.onMemberWaiting();
         }
     }
 
-    /** Loop thread: cancels the job; a concluded or flushing job is left alone. */
+    @Override
+    public void onBackgroundError(final long offset, final int length, final int result, final boolean isRead)
+    {
+        if (state != JobState.RUNNING && state != JobState.PAUSED)
+        {
+            return;
+        }
+        final ErrorPolicy policy = isRead ? spec.onSourceError() : spec.onTargetError();
+        final ErrorPolicy.ErrorAction action = policy.actionFor(result);
+        host.publish(new JobEvent.Error(spec.jobId(), spec.jobId(), isRead ? "read" : "write",
+            action.qmpName()));
+        switch (action)
+        {
+            case REPORT -> fail((isRead ? "read from the source failed at offset " : "write to the target failed at offset ") +
+                offset + ": " + Errno.describe(result));
+            case STOP -> pauseForError();
+            case IGNORE ->
+            {
+                // the clusters are dirty again; the background copy comes back to them
+            }
+        }
+    }
+
+    @Override
+    public void onSnapshotBroken(final long offset, final int result)
+    {
+        if (state == JobState.RUNNING || state == JobState.PAUSED)
+        {
+            fail("copy-before-write failed at offset " + offset + " (" + Errno.describe(result) +
+                "); with on-cbw-error=break-snapshot the guest write went through, so this backup no longer " +
+                "holds one point in time and is abandoned");
+        }
+    }
+
+    private void pauseForError()
+    {
+        if (state == JobState.RUNNING)
+        {
+            userPaused = true;
+            copier.setBackgroundEnabled(false);
+            transition(JobState.PAUSED);
+        }
+    }
+
+    // ---- verbs (loop thread), each checked against QEMU's verb table ----
+
+    /** Stops the background copy; guest-write copies go on. */
+    public void pause()
+    {
+        JobVerb.PAUSE.check(id(), state);
+        userPaused = true;
+        if (state == JobState.RUNNING)
+        {
+            copier.setBackgroundEnabled(false);
+            transition(JobState.PAUSED);
+        }
+    }
+
+    /** Undoes a pause; the background copy picks up where it stopped (and retries failed clusters). */
+    public void resume()
+    {
+        JobVerb.RESUME.check(id(), state);
+        userPaused = false;
+        if (state == JobState.PAUSED)
+        {
+            transition(JobState.RUNNING);
+            copier.setBackgroundEnabled(sync != SyncMode.NONE);
+            checkProgress();
+        }
+    }
+
+    /**
+     * Changes the rate limit at once; a copier waiting on the old limit starts on the next cycle.
+     *
+     * @throws IllegalArgumentException "Invalid parameter 'speed'" when negative.
+     */
+    public void setSpeed(final long speed)
+    {
+        JobVerb.SET_SPEED.check(id(), state);
+        limiter.setSpeed(speed);
+    }
+
+    /** Cancels: the job concludes as cancelled once its copies in flight finish. */
     public void cancel()
     {
-        if (state == JobState.CREATED)
+        JobVerb.CANCEL.check(id(), state);
+        abortAs(null);
+    }
+
+    /** Always refused: a backup job is never ready to complete (QEMU's text). */
+    public void complete()
+    {
+        JobVerb.COMPLETE.check(id(), state);
+    }
+
+    /** Commits a pending job (and every pending member of its group). */
+    public void finalizeJob()
+    {
+        JobVerb.FINALIZE.check(id(), state);
+        group.finalizeAll();
+    }
+
+    /** Removes a concluded job. */
+    public void dismiss()
+    {
+        JobVerb.DISMISS.check(id(), state);
+        transition(JobState.NULL);
+        host.forget(this);
+    }
+
+    /**
+     * Re-arms every copy bit (sync none only): from now on each cluster is saved again before its
+     * next write, a new point in time taken at the source's next quiet instant.
+     */
+    public void checkpoint()
+    {
+        if (sync != SyncMode.NONE)
         {
-            cancelRequested = true;
+            throw new IllegalArgumentException("The backup job only supports block checkpoint in sync=none mode");
         }
-        else if (state == JobState.RUNNING && !flushing)
+        source.whenQuiescent(copyBitmap::setAll);
+    }
+
+    /** Cancel forced by a failing member of the group. */
+    void forceCancel()
+    {
+        if (state != JobState.ABORTING && state != JobState.CONCLUDED && state != JobState.NULL)
         {
-            abort(JobOutcome.CANCELLED);
+            abortAs(null);
         }
     }
 
-    private void abort(final JobOutcome outcome)
+    /**
+     * Drops a job that never started because its transaction failed: its bitmap is unfrozen and
+     * it goes straight to NULL.
+     */
+    public void discard()
     {
-        pendingOutcome = outcome;
-        state = JobState.ABORTING;
+        finishBitmap(false);
+        copier.close();
+        copyBitmap.close();
+        transition(JobState.NULL);
+        host.forget(this);
+        result.complete(new JobResult(spec.jobId(), JobOutcome.FAILED, "the transaction failed", 0, 0, 0));
+    }
+
+    // ---- completion ----
+
+    private void fail(final String message)
+    {
+        abortAs(message);
+    }
+
+    private void abortAs(final String message)
+    {
+        error = message;
+        transition(JobState.ABORTING);
         copier.setBackgroundEnabled(false);
-        source.detach(copier);
-        concludeWhenDrained();
+        detach();
+        group.onMemberAborting(this);
+        concludeAbortIfDrained();
     }
 
-    private void concludeWhenDrained()
+    private void detach()
     {
-        if (copier.tasksInFlight() == 0)
+        if (attached)
         {
-            conclude(pendingOutcome);
+            attached = false;
+            source.detach(copier);
+        }
+    }
+
+    private void concludeAbortIfDrained()
+    {
+        if (state != JobState.ABORTING || copier.tasksInFlight() > 0 || flushing)
+        {
+            return;
+        }
+        finishBitmap(false);
+        if (null == error)
+        {
+            host.publish(new JobEvent.Cancelled(spec.jobId(), spec.jobId(), total, copier.bytesCopied(),
+                limiter.speed()));
+        }
+        else
+        {
+            host.publish(new JobEvent.Completed(spec.jobId(), spec.jobId(), total, copier.bytesCopied(),
+                limiter.speed(), error));
+        }
+        conclude(null == error ? JobOutcome.CANCELLED : JobOutcome.FAILED);
+    }
+
+    void becomePending()
+    {
+        transition(JobState.PENDING);
+        host.publish(new JobEvent.Pending(spec.jobId()));
+    }
+
+    /** Finalize of a pending job: synchronise the bitmap and report success. */
+    void commit()
+    {
+        if (state != JobState.PENDING)
+        {
+            return;
+        }
+        finishBitmap(true);
+        host.publish(new JobEvent.Completed(spec.jobId(), spec.jobId(), total, copier.bytesCopied(),
+            limiter.speed(), null));
+        conclude(JobOutcome.COMPLETED);
+    }
+
+    /**
+     * QEMU's end-of-job bitmap rule: synchronise (successor takes over: bitmap = writes since T0)
+     * if the job succeeded or the mode is always, unless the mode is never; otherwise merge the
+     * successor back. After a failure with always, the clusters not copied are added back too.
+     */
+    private void finishBitmap(final boolean success)
+    {
+        if (null == syncBitmap)
+        {
+            return;
+        }
+        final DirtyBitmaps bitmaps = source.bitmaps();
+        final boolean synchronise = (success || bitmapMode == BitmapMode.ALWAYS) && bitmapMode != BitmapMode.NEVER;
+        if (synchronise)
+        {
+            if (!success && started)
+            {
+                syncBitmap.successor().bits().merge(copyBitmap);
+            }
+            bitmaps.abdicate(syncBitmap);
+        }
+        else
+        {
+            bitmaps.reclaim(syncBitmap);
         }
     }
 
     private void conclude(final JobOutcome outcome)
     {
-        final long bytesCopied = copier.bytesCopied();
-        if (state == JobState.RUNNING || state == JobState.ABORTING)
-        {
-            loop.removeTask(this);
-        }
-        state = JobState.CONCLUDED;
+        host.removeTask(this);
+        transition(JobState.CONCLUDED);
+        final long copied = copier.bytesCopied();
         copier.close();
         copyBitmap.close();
-        onConcluded.accept(this);
-        result.complete(new JobResult(spec.jobId(), outcome, error, bytesCopied, total, System.nanoTime() - t0Nanos));
+        result.complete(new JobResult(spec.jobId(), outcome, error, copied, total,
+            started ? System.nanoTime() - t0Nanos : 0));
+        if (spec.autoDismiss())
+        {
+            dismiss();
+        }
     }
+
+    private void transition(final JobState to)
+    {
+        if (!state.canBecome(to))
+        {
+            throw new IllegalStateException("job '" + spec.jobId() + "': no transition from " + state + " to " + to);
+        }
+        state = to;
+        host.publish(new JobEvent.StatusChange(spec.jobId(), to));
+    }
+
+    // ---- queries ----
 
     /** @return the job's id. */
     public String id()
@@ -199,10 +458,33 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         return spec;
     }
 
+    /** @return the state (any thread). */
+    public JobState state()
+    {
+        return state;
+    }
+
+    boolean autoFinalize()
+    {
+        return spec.autoFinalize();
+    }
+
+    /** @return the group of the job's transaction. */
+    public JobGroup group()
+    {
+        return group;
+    }
+
+    /** @return the cluster-size warning given at creation, or null. */
+    public String warning()
+    {
+        return warning;
+    }
+
     /** @return a snapshot of state and progress (any thread). */
     public JobInfo info()
     {
-        return new JobInfo(spec.jobId(), state, copier.bytesCopied(), total, error);
+        return new JobInfo(spec.jobId(), state, copier.bytesCopied(), total, limiter.speed(), error, userPaused);
     }
 
     /** @return completes with the job's result when it concludes (any thread). */

@@ -31,21 +31,21 @@ public enum JobState
 
     private static final String TABLE =
         // to:  C R P Y S W D X E N      from:
-        "0 1 0 0 0 0 0 1 0 1" + // CREATED
-        "0 0 1 1 0 1 0 1 0 0" + // RUNNING
-        "0 1 0 0 0 0 0 0 0 0" + // PAUSED
-        "0 0 0 0 1 1 0 1 0 0" + // READY
-        "0 0 0 1 0 0 0 0 0 0" + // STANDBY
-        "0 0 0 0 0 0 1 1 0 0" + // WAITING
-        "0 0 0 0 0 0 0 1 1 0" + // PENDING
-        "0 0 0 0 0 0 0 1 1 0" + // ABORTING
-        "0 0 0 0 0 0 0 0 0 1" + // CONCLUDED
-        "0 0 0 0 0 0 0 0 0 0";  // NULL
+        "0 1 0 0 0 0 0 1 0 1 " + // CREATED
+        "0 0 1 1 0 1 0 1 0 0 " + // RUNNING
+        "0 1 0 0 0 0 0 0 0 0 " + // PAUSED
+        "0 0 0 0 1 1 0 1 0 0 " + // READY
+        "0 0 0 1 0 0 0 0 0 0 " + // STANDBY
+        "0 0 0 0 0 0 1 1 0 0 " + // WAITING
+        "0 0 0 0 0 0 0 1 1 0 " + // PENDING
+        "0 0 0 0 0 0 0 1 1 0 " + // ABORTING
+        "0 0 0 0 0 0 0 0 0 1 " + // CONCLUDED
+        "0 0 0 0 0 0 0 0 0 0 ";  // NULL
 
     /** @return true if QEMU's table allows {@code this -> to}. */
     public boolean canBecome(final JobState to)
     {
-        return TABLE.charAt((ordinal() * values().length + to.ordinal()) * 2) == '1';
+        return TABLE.charAt((ordinal() * values().length + to.ordinal()) * 2) == '1'; // "d " per cell
     }
 
     /** @return the QMP spelling, e.g. {@code "running"}. */

@@ -14,7 +14,7 @@ public final class RateLimiter
     /** Length of one slice. */
     public static final long SLICE_NS = 100_000_000L;
 
-    private long bytesPerSecond;
+    private volatile long bytesPerSecond; // written on the loop, read by info() on any thread
     private long paidUntilNs = Long.MIN_VALUE;
 
     /** @param bytesPerSecond the limit, 0 for unlimited. */
