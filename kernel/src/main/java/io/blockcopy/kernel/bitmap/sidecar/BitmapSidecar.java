@@ -207,8 +207,9 @@ public final class BitmapSidecar implements BitmapPersistence
     /**
      * {@inheritDoc}
      *
-     * <p>Writes the snapshot with the in-use flag clear, removes the journal and releases everything. On failure
-     * nothing is released: retry, or {@link #close()}.
+     * <p>Writes the snapshot with the in-use flag clear, removes the journal and releases everything. If the snapshot
+     * could not be written nothing is released (retry, or {@link #close()}); if only removing the journal failed,
+     * everything is released anyway and the exception reports it (a stale journal is ignored at the next open).
      */
     @Override
     public void closeCleanly(final List<StoredBitmap> bitmaps) throws IOException

@@ -152,7 +152,7 @@ final class Journal implements HandedOffCompletion
         this.callback = callback;
         this.tag = tag;
         syncing = true;
-        // Release: the batch and the fields above are visible to the I/O thread once it reads the new count.
+        // Release: the batch, and whatever reset() set before, are visible to the I/O thread once it reads the count.
         REQUESTED.setRelease(this, requested + 1);
         LockSupport.unpark(ioThread);
     }

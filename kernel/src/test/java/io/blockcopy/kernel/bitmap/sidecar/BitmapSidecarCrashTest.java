@@ -126,7 +126,8 @@ class BitmapSidecarCrashTest
     void damagedDataMakesOnlyThatBitmapInconsistent() throws IOException
     {
         writeCleanSnapshotOfTwoBitmaps();
-        final long dataOfA = readLong(snapshotFile, SnapshotFormat.HEADER_SIZE + SnapshotFormat.ENTRY_DATA_OFFSET_OFFSET);
+        final long dataOfA =
+            readLong(snapshotFile, SnapshotFormat.HEADER_SIZE + SnapshotFormat.ENTRY_DATA_OFFSET_OFFSET);
         flipByte(snapshotFile, dataOfA + 3);
         try (BitmapSidecar sidecar = open())
         {
