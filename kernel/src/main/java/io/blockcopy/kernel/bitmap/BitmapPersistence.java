@@ -21,7 +21,7 @@ public interface BitmapPersistence extends AutoCloseable
 {
     /**
      * @return the bitmaps stored at open, each either with its bits or marked inconsistent
-     *         (its state cannot be trusted: it may only be removed).
+     *         (its state cannot be trusted: it may only be removed). The bits belong to the caller.
      */
     List<StoredBitmap> load();
 
@@ -36,6 +36,10 @@ public interface BitmapPersistence extends AutoCloseable
     /**
      * Queues a journal record: items {@code [start, start + count)} of bitmap {@code name} became
      * dirty. Allocation-free in steady state.
+     *
+     * <p>{@code name} must be a bitmap of the last {@link #checkpoint} (or of {@link #load()}): a
+     * record can only extend stored state, so a new persistent bitmap is checkpointed before its
+     * first write is journaled.
      */
     void journalDirty(String name, long start, long count);
 
@@ -46,6 +50,9 @@ public interface BitmapPersistence extends AutoCloseable
      * Makes every record queued so far durable, then calls {@code callback.onIoComplete(tag, result)}
      * on the loop thread with 0 or a negated errno. One sync at a time: records queued while a sync
      * runs go with the next one. Never blocks the loop.
+     *
+     * <p>After a failure the journal can no longer vouch for what it holds, so later syncs fail too
+     * until a {@link #checkpoint} succeeds.
      */
     void sync(IoCallback callback, long tag);
 
@@ -67,7 +74,8 @@ public interface BitmapPersistence extends AutoCloseable
      * One stored bitmap.
      *
      * @param name         its name.
-     * @param granularity  bytes per bit (a power of two >= 512).
+     * @param granularity  bytes per bit (a power of two >= 512); 0 if unknown, which only an
+     *                     inconsistent bitmap read from a damaged store can have.
      * @param enabled      whether it records writes.
      * @param inconsistent true if its state cannot be trusted; then {@code bits} is null.
      * @param bits         its content (size = the image size in bytes), owned by the receiver of
