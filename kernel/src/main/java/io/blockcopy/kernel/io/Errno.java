@@ -20,6 +20,8 @@ public final class Errno
     /** Operation cancelled. */
     public static final int ECANCELED = 125;
 
+    private static final int[] NAMED = {EIO, EBADF, ENOMEM, EINVAL, ENOSPC, EOPNOTSUPP, ECANCELED};
+
     private Errno()
     {
     }
@@ -41,6 +43,22 @@ public final class Errno
             case ECANCELED -> "ECANCELED";
             default -> "errno " + (-result);
         };
+    }
+
+    /**
+     * @param name an errno name such as {@code "EIO"}, in any case.
+     * @return its (positive) value if it is one of the constants above, else {@code 0}.
+     */
+    public static int byName(final String name)
+    {
+        for (final int errno : NAMED)
+        {
+            if (name(-errno).equalsIgnoreCase(name))
+            {
+                return errno;
+            }
+        }
+        return 0;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.blockcopy.kernel.io;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockcopy.kernel.loop.CompletionQueue;
+import io.blockcopy.kernel.loop.LoopTimers;
 import io.blockcopy.kernel.loop.LoopWaker;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -16,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Issuing operations and delivering their completions allocate nothing on the loop thread once
  * warm, measured with the JVM's per-thread allocation counter. The loop here is hand-written
- * (no lambdas, no boxing) so that only the devices and the completion queue are measured.
+ * (no lambdas, no boxing) so that only the devices, the completion queue and the timers are
+ * measured; its clock moves 10 ms per turn, past any injected delay.
  */
 class SteadyStateAllocationTest implements IoCallback
 {
@@ -24,7 +26,8 @@ class SteadyStateAllocationTest implements IoCallback
         (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
     private static final int BUFFERS = 32;
     private static final int WARM_UP_ROUNDS = 2_000;
-    private static final int MEASURED_ROUNDS = 500;
+    private static final int MEASURED_WINDOWS = 5;
+    private static final int ROUNDS_PER_WINDOW = 100;
     private static final long SLEEP_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @TempDir
@@ -32,6 +35,8 @@ class SteadyStateAllocationTest implements IoCallback
     private final LoopWaker waker = new LoopWaker();
     private final CompletionQueue completions = new CompletionQueue(waker);
     private final LoopWaker.IdleCheck idle = completions::isEmpty;
+    private final LoopTimers timers = new LoopTimers();
+    private long nowNs;
     private AlignedBufferPool buffers;
     private BufferRegistry registry;
     private int completed;
@@ -69,6 +74,23 @@ class SteadyStateAllocationTest implements IoCallback
         try (MemoryDevice device = new MemoryDevice("memory:alloc", BUFFERS * 4096L, 4096, completions))
         {
             assertThat(bytesAllocatedByMeasuredRounds(device)).isZero();
+            assertThat(failed).isZero();
+        }
+    }
+
+    @Test
+    void faultInjectingDeviceAllocatesNothingPerOperation()
+    {
+        final FaultPlan plan = FaultPlan.parse(
+            "read:latency=1ms,write:eio:p=0.3,write:short-as-eio@0-64K,write:short@64K-,zero:enospc:p=0.5," +
+            "flush:latency=2ms,flush:eio:after=100,seed=3");
+        final MemoryDevice memory = new MemoryDevice("memory:faults", BUFFERS * 4096L, 4096, completions);
+        try (FaultInjectingDevice device = new FaultInjectingDevice(memory, plan, completions, timers, () -> nowNs))
+        {
+            assertThat(bytesAllocatedByMeasuredRounds(device)).isZero();
+            assertThat(failed).isPositive();
+            final long reads = (WARM_UP_ROUNDS + MEASURED_WINDOWS * ROUNDS_PER_WINDOW) * (BUFFERS / 2L);
+            assertThat(device.faultedOps()).as("every read and some writes").isGreaterThan(reads);
         }
     }
 
@@ -80,17 +102,26 @@ class SteadyStateAllocationTest implements IoCallback
         try (FileDevice device = FileDevice.open(path, FileDeviceOptions.DEFAULT, completions, registry))
         {
             assertThat(bytesAllocatedByMeasuredRounds(device)).isZero();
+            assertThat(failed).isZero();
         }
     }
 
+    /**
+     * @return the fewest bytes the loop thread allocated in one of {@link #MEASURED_WINDOWS} windows after the
+     * warm-up. Whatever is allocated per operation shows in every window; a one-off (a JIT deoptimization, a
+     * pool growing to a new peak) shows in one.
+     */
     private long bytesAllocatedByMeasuredRounds(final BlockDevice device)
     {
         rounds(device, WARM_UP_ROUNDS);
-        final long before = THREADS.getCurrentThreadAllocatedBytes();
-        rounds(device, MEASURED_ROUNDS);
-        final long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
-        assertThat(failed).isZero();
-        return allocated;
+        long least = Long.MAX_VALUE;
+        for (int window = 0; window < MEASURED_WINDOWS; window++)
+        {
+            final long before = THREADS.getCurrentThreadAllocatedBytes();
+            rounds(device, ROUNDS_PER_WINDOW);
+            least = Math.min(least, THREADS.getCurrentThreadAllocatedBytes() - before);
+        }
+        return least;
     }
 
     private void rounds(final BlockDevice device, final int rounds)
@@ -113,7 +144,8 @@ class SteadyStateAllocationTest implements IoCallback
             device.flush(this, BUFFERS + 1);
             while (completed < expected)
             {
-                if (0 == completions.drain(64))
+                nowNs += 10_000_000;
+                if (0 == completions.drain(64) + timers.fireDue(nowNs))
                 {
                     waker.sleep(SLEEP_NS, idle);
                 }
