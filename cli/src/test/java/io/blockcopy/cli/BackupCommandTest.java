@@ -118,7 +118,7 @@ class BackupCommandTest
         assertThat(run("backup", source.toString(), target.toString(), "--cluster-size", "3000")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("min-cluster-size needs to be a power of 2");
         assertThat(run("backup", source.toString(), target.toString(), "--max-workers", "0")).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(err.toString()).contains("max-workers must be at least 1");
+        assertThat(err.toString()).contains("max-workers must be between 1 and 2147483647");
         assertThat(target).doesNotExist();
     }
 }

@@ -2,6 +2,8 @@ package io.blockcopy.kernel;
 
 import io.blockcopy.kernel.bitmap.BitmapPersistence;
 import io.blockcopy.kernel.bitmap.DirtyBitmaps;
+import io.blockcopy.kernel.bitmap.sidecar.BitmapSidecar;
+import io.blockcopy.kernel.bitmap.sidecar.ReadOnlyBitmapStore;
 import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.io.BlockDevice;
@@ -67,7 +69,16 @@ final class Devices
     private BitmapPersistence openBitmapStore(final Path path, final BlockDevice backend,
         final FileDeviceOptions options)
     {
-        return null;
+        try
+        {
+            return options.readOnly() ? ReadOnlyBitmapStore.open(path, backend.size()) :
+                BitmapSidecar.open(path, backend.size(), loop.completions());
+        }
+        catch (final IOException ex)
+        {
+            backend.close();
+            throw new UncheckedIOException("cannot open the bitmap sidecar of " + path + ": " + ex.getMessage(), ex);
+        }
     }
 
     private Device register(final BlockDevice backend, final boolean readsAsZero, final boolean readOnly,
