@@ -3,6 +3,7 @@ package io.blockcopy.kernel;
 import io.blockcopy.kernel.bitmap.BitmapInfo;
 import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.guest.GuestPort;
+import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.RawImages;
 import io.blockcopy.kernel.job.BackupJob;
@@ -66,13 +67,38 @@ public final class Blockcopy implements AutoCloseable
     /** Opens an off-heap memory device of {@code size} bytes, all zeros. */
     public Device openMemory(final String name, final long size)
     {
-        return onLoop(() -> devices.openMemory(name, size));
+        return openMemory(name, size, null);
+    }
+
+    /**
+     * Opens an off-heap memory device that injects the faults of {@code faults} (null: none),
+     * for tests, stress runs and rehearsing error policies.
+     */
+    public Device openMemory(final String name, final long size, final FaultPlan faults)
+    {
+        return onLoop(() -> devices.openMemory(name, size, faults));
     }
 
     /** Opens an existing raw image file or block device. */
     public Device openFile(final Path path, final FileDeviceOptions options)
     {
-        return onLoop(() -> devices.openFile(path, options, false));
+        return openFile(path, options, null);
+    }
+
+    /** Opens an existing raw image file or block device that injects the faults of {@code faults} (null: none). */
+    public Device openFile(final Path path, final FileDeviceOptions options, final FaultPlan faults)
+    {
+        return onLoop(() -> devices.openFile(path, options, false, faults));
+    }
+
+    /** Replaces the fault plan of a device opened with one (e.g. to heal it mid-job). */
+    public void setFaults(final Device device, final FaultPlan faults)
+    {
+        onLoop(() ->
+        {
+            devices.setFaults(device.id(), faults);
+            return null;
+        });
     }
 
     /**
@@ -89,7 +115,7 @@ public final class Blockcopy implements AutoCloseable
         {
             throw new UncheckedIOException("cannot create " + path + ": " + ex.getMessage(), ex);
         }
-        return onLoop(() -> devices.openFile(path, options, true));
+        return onLoop(() -> devices.openFile(path, options, true, null));
     }
 
     /**

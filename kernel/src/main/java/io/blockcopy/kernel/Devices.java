@@ -8,11 +8,14 @@ import io.blockcopy.kernel.cow.DeviceNode;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.BufferRegistry;
+import io.blockcopy.kernel.io.FaultInjectingDevice;
+import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.io.FileDevice;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.MemoryDevice;
 import io.blockcopy.kernel.loop.EventLoop;
 import java.io.IOException;
+import org.agrona.concurrent.SystemNanoClock;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -47,12 +50,30 @@ final class Devices
         return buffers;
     }
 
-    Device openMemory(final String name, final long size)
+    Device openMemory(final String name, final long size, final FaultPlan faults)
     {
-        return register(new MemoryDevice(name, size, 512, loop.completions()), true, false, null);
+        return register(withFaults(new MemoryDevice(name, size, 512, loop.completions()), faults), true, false, null);
     }
 
-    Device openFile(final Path path, final FileDeviceOptions options, final boolean readsAsZero)
+    /** Wraps {@code backend} in a fault injector unless {@code faults} is null. */
+    private BlockDevice withFaults(final BlockDevice backend, final FaultPlan faults)
+    {
+        return null == faults ? backend :
+            new FaultInjectingDevice(backend, faults, loop.completions(), loop.timers(), SystemNanoClock.INSTANCE);
+    }
+
+    /** Replaces the fault plan of a device opened with one. */
+    void setFaults(final int id, final FaultPlan faults)
+    {
+        if (!(node(id).device() instanceof FaultInjectingDevice injector))
+        {
+            throw new IllegalArgumentException("device " + id + " was not opened with a fault plan");
+        }
+        injector.setPlan(faults);
+    }
+
+    Device openFile(final Path path, final FileDeviceOptions options, final boolean readsAsZero,
+        final FaultPlan faults)
     {
         final BlockDevice backend;
         try
@@ -63,7 +84,8 @@ final class Devices
         {
             throw new UncheckedIOException("cannot open " + path + ": " + ex.getMessage(), ex);
         }
-        return register(backend, readsAsZero, options.readOnly(), openBitmapStore(path, backend, options));
+        return register(withFaults(backend, faults), readsAsZero, options.readOnly(),
+            openBitmapStore(path, backend, options));
     }
 
     private BitmapPersistence openBitmapStore(final Path path, final BlockDevice backend,

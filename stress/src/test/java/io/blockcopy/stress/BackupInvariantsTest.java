@@ -150,7 +150,7 @@ class BackupInvariantsTest
 
         final WriteStorm storm = new WriteStorm(kernel, source, new StormConfig(2, 8, 4096, 32, 0, true, 9));
         final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).maxWorkers(1)
-            .maxChunk(CLUSTER).build());
+            .maxChunk(CLUSTER).speed(16L << 20).build()); // 64 MiB at 16 MiB/s: the cancel lands midway
         storm.start();
         while (job.info().done() < 4L << 20)
         {
