@@ -117,6 +117,12 @@ public final class FaultInjectingDevice implements BlockDevice
     }
 
     /** @return the wrapped device's name. */
+    /** @return the device this one wraps (for tests and oracles that inspect its contents). */
+    public BlockDevice wrapped()
+    {
+        return device;
+    }
+
     @Override
     public String name()
     {
