@@ -56,6 +56,7 @@ public class CowPathBenchmark
     private final LoopWaker waker = new LoopWaker();
     private final CompletionQueue completions = new CompletionQueue(waker);
     private final BufferRegistry registry = new BufferRegistry();
+    private final LoopTimers timers = new LoopTimers();
     private final CompletionCounter counter = new CompletionCounter();
     private MemoryDevice source;
     private MemoryDevice target;
@@ -73,14 +74,14 @@ public class CowPathBenchmark
         source.fillRandom(1);
         final DirtyBitmaps bitmaps = new DirtyBitmaps("src", DEVICE_SIZE, false, null);
         bitmaps.add("incremental", 0, false, false); // every write also dirties a bitmap, as in real use
-        node = new DeviceNode(0, source, bitmaps);
+        node = new DeviceNode(0, source, bitmaps, timers);
         port = new GuestPort(0, 0, 4, 64 * 1024, waker);
         registry.register(port.slotRegion());
         node.addPort(port);
         copyBitmap = new HBitmap(DEVICE_SIZE, Integer.numberOfTrailingZeros(CLUSTER));
         copier = new BlockCopier(node, target, copyBitmap, new NoBackground(),
-            new CopierConfig(CLUSTER, 1 << 20, 1 << 20, 1, 17, 16, false, false, false), new RateLimiter(0),
-            new LoopTimers(), completions, registry);
+            new CopierConfig(CLUSTER, 1 << 20, 1 << 20, 1, 17, 16, false, false, false, 0), new RateLimiter(0),
+            timers, completions, registry);
         node.attach(copier);
         port.slot(0).fill((byte)7);
     }

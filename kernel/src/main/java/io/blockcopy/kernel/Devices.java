@@ -117,7 +117,7 @@ final class Devices
             throw ex;
         }
         final int id = nextDeviceId++;
-        final DeviceNode node = new DeviceNode(id, backend, bitmaps);
+        final DeviceNode node = new DeviceNode(id, backend, bitmaps, loop.timers());
         nodes.put(id, node);
         if (readsAsZero)
         {

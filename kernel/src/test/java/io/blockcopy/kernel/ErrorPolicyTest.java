@@ -144,4 +144,40 @@ class ErrorPolicyTest
             .contains("no longer holds one point in time");
         assertThat(KernelFixture.contents(source).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 3L << 20)).isEqualTo((byte)9);
     }
+
+    @Test
+    void cbwTimeoutFailsTheGuestWriteAndKeepsTheSnapshot() throws Exception
+    {
+        final Device source = fixture.randomMemory("src", SIZE, 7);
+        final MemorySegment t0 = fixture.snapshot(source);
+        final Device target = kernel.openMemory("dst", SIZE, FaultPlan.parse("write:latency=2500ms"));
+        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j")
+            .sync(SyncMode.NONE).onCbwError(CbwErrorPolicy.BREAK_GUEST_WRITE, 1).build());
+
+        final long start = System.nanoTime();
+        assertThat(fixture.guestWrite(source, 0, 4096, (byte)9)).isEqualTo(-Errno.ETIMEDOUT);
+        assertThat(System.nanoTime() - start).as("answered at the timeout, not after the slow copy")
+            .isBetween(900_000_000L, 2_400_000_000L);
+        assertThat(KernelFixture.contents(source).mismatch(t0)).as("the timed-out write changed nothing").isEqualTo(-1);
+        KernelFixture.await(() -> job.info().done() == 65536, "the slow copy to finish");
+        assertThat(job.info().state()).isEqualTo(JobState.RUNNING);
+        final MemorySegment written = ((io.blockcopy.kernel.io.MemoryDevice)((io.blockcopy.kernel.io.FaultInjectingDevice)
+            target.backend()).wrapped()).contents();
+        assertThat(written.asSlice(0, 65536).mismatch(t0.asSlice(0, 65536))).isEqualTo(-1);
+    }
+
+    @Test
+    void cbwTimeoutUnderBreakSnapshotLetsTheWriteThroughAndFailsTheJob() throws Exception
+    {
+        final Device source = fixture.randomMemory("src", SIZE, 8);
+        final Device target = kernel.openMemory("dst", SIZE, FaultPlan.parse("write:latency=2500ms"));
+        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j")
+            .sync(SyncMode.NONE).onCbwError(CbwErrorPolicy.BREAK_SNAPSHOT, 1).build());
+
+        assertThat(fixture.guestWrite(source, 0, 4096, (byte)9)).isZero();
+        assertThat(KernelFixture.contents(source).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte)9);
+        final JobResult result = job.awaitResult(Duration.ofSeconds(30));
+        assertThat(result.outcome()).isEqualTo(JobOutcome.FAILED);
+        assertThat(result.error()).contains("Connection timed out (ETIMEDOUT)");
+    }
 }

@@ -360,6 +360,12 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         return owner;
     }
 
+    /** Reports a copy a guest write waited too long for (cbw-timeout) under break-snapshot. */
+    void reportSnapshotBroken(final long offset, final int result)
+    {
+        listener.onSnapshotBroken(offset, result);
+    }
+
     /** Hands every request waiting for a buffer back to the source node (when the copier detaches). */
     public void releaseBufferWaiters()
     {

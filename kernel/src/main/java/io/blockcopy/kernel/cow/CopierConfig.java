@@ -14,15 +14,18 @@ package io.blockcopy.kernel.cow;
  * @param discardSource     discard each source chunk once copied.
  * @param breakSnapshot     true: a failed guest-write copy lets the write through and breaks the
  *                          snapshot; false: the guest write fails (break-guest-write).
+ * @param cbwTimeoutNs      how long a guest write may wait for its copies (0 = forever); then
+ *                          {@code breakSnapshot} decides as for a failed copy, with ETIMEDOUT.
  */
 public record CopierConfig(int clusterSize, int chunkSize, int bufferSize, int maxWorkers, int buffers,
-    int guestReserve, boolean targetReadsAsZero, boolean discardSource, boolean breakSnapshot)
+    int guestReserve, boolean targetReadsAsZero, boolean discardSource, boolean breakSnapshot, long cbwTimeoutNs)
 {
     /** Checks the relations between the fields. */
     public CopierConfig
     {
         if (Integer.bitCount(clusterSize) != 1 || chunkSize % clusterSize != 0 || chunkSize > bufferSize ||
-            bufferSize % clusterSize != 0 || guestReserve < 1 || buffers <= guestReserve || maxWorkers < 1)
+            bufferSize % clusterSize != 0 || guestReserve < 1 || buffers <= guestReserve || maxWorkers < 1 ||
+            cbwTimeoutNs < 0)
         {
             throw new IllegalArgumentException("inconsistent copier settings: cluster " + clusterSize + ", chunk " +
                 chunkSize + ", buffer " + bufferSize + ", workers " + maxWorkers + ", buffers " + buffers +

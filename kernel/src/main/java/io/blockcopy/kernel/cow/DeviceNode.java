@@ -9,6 +9,7 @@ import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.Errno;
 import io.blockcopy.kernel.io.IoCallback;
 import io.blockcopy.kernel.loop.LoopTask;
+import io.blockcopy.kernel.loop.LoopTimers;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
@@ -30,10 +31,14 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private static final BlockCopier[] NO_COPIERS = new BlockCopier[0];
     private static final GuestPort[] NO_PORTS = new GuestPort[0];
     private static final long JOURNAL_SYNC_TAG = -1;
+    private static final long CBW_TIMEOUT_TAG = 1L << 62;
+    private static final long SEQUENCE_BITS = 0x3FFF_FFFFL;
+    private static final long INDEX_MASK = 0xFFFF_FFFFL;
 
     private final int id;
     private final BlockDevice device;
     private final DirtyBitmaps bitmaps;
+    private final LoopTimers timers;
     private final ArrayDeque<GuestRequest> awaitingSync = new ArrayDeque<>();
     private final ArrayDeque<GuestRequest> awaitingNextSync = new ArrayDeque<>();
     private final InFlightTracker tracker = new InFlightTracker(256, 1024);
@@ -52,12 +57,14 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
      * @param id      the device id in its kernel.
      * @param device  the device served.
      * @param bitmaps the device's dirty bitmaps; the node closes them with {@link #close()}.
+     * @param timers  the loop's timers, for cbw-timeout.
      */
-    public DeviceNode(final int id, final BlockDevice device, final DirtyBitmaps bitmaps)
+    public DeviceNode(final int id, final BlockDevice device, final DirtyBitmaps bitmaps, final LoopTimers timers)
     {
         this.id = id;
         this.device = device;
         this.bitmaps = bitmaps;
+        this.timers = timers;
     }
 
     /** @return the device's dirty bitmaps. */
@@ -271,6 +278,10 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
 
     private void dispatchWrite(final GuestRequest request)
     {
+        if (request.finished)
+        {
+            return; // answered already (timed out); only its copies were still running
+        }
         final int blocker = tracker.findBlocker(request.offset(), request.end(), request.sequence);
         if (blocker >= 0)
         {
@@ -287,9 +298,10 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
                 }
             }
         }
-        if (request.pendingCopies > 0)
+        if (request.pendingCopies > 0 && !request.copiesAbandoned)
         {
             request.waitingForCopies = true;
+            armCbwTimeout(request);
             return;
         }
         writeOrFail(request);
@@ -298,15 +310,78 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     /** A copy started for guest write {@code owner} finished with {@code result} (0 or a negated errno). */
     void onWriteCopyDone(final GuestRequest owner, final int result)
     {
-        owner.pendingCopies--;
         if (result < 0 && owner.copyError == 0)
         {
             owner.copyError = result;
         }
-        if (owner.waitingForCopies && owner.pendingCopies == 0)
+        final boolean lastAwaited = owner.waitingForCopies && owner.pendingCopies == 1;
+        owner.onCopyEnded(); // returns the record to its pool if it was answered already
+        if (lastAwaited)
         {
             owner.waitingForCopies = false;
             writeOrFail(owner);
+        }
+    }
+
+    /**
+     * cbw-timeout (DESIGN §6.5): once a write has claimed all its copies, it waits at most the
+     * shortest timeout of the attached jobs. The clock starts when its own copies are issued.
+     */
+    private void armCbwTimeout(final GuestRequest request)
+    {
+        long timeoutNs = Long.MAX_VALUE;
+        for (final BlockCopier copier : copiers)
+        {
+            final long copierTimeout = copier.config().cbwTimeoutNs();
+            if (copierTimeout > 0)
+            {
+                timeoutNs = Math.min(timeoutNs, copierTimeout);
+            }
+        }
+        if (timeoutNs != Long.MAX_VALUE)
+        {
+            timers.schedule(System.nanoTime() + timeoutNs, this,
+                CBW_TIMEOUT_TAG | (request.sequence & SEQUENCE_BITS) << 32 | request.index());
+        }
+    }
+
+    private void onCbwTimeout(final long tag)
+    {
+        final GuestRequest request = requests.get((int)(tag & INDEX_MASK));
+        if (!request.waitingForCopies || (request.sequence & SEQUENCE_BITS) != (tag >>> 32 & SEQUENCE_BITS))
+        {
+            return; // the copies finished in time, or the record serves another write now
+        }
+        boolean failWrite = false;
+        boolean anyTimeout = false;
+        for (final BlockCopier copier : copiers)
+        {
+            if (copier.config().cbwTimeoutNs() > 0)
+            {
+                anyTimeout = true;
+                if (copier.config().breakSnapshot())
+                {
+                    copier.reportSnapshotBroken(request.offset(), -Errno.ETIMEDOUT);
+                }
+                else
+                {
+                    failWrite = true;
+                }
+            }
+        }
+        if (!anyTimeout)
+        {
+            return; // the jobs with a timeout have gone; the write simply waits for its copies
+        }
+        request.waitingForCopies = false;
+        if (failWrite)
+        {
+            finishWrite(request, -Errno.ETIMEDOUT); // break-guest-write: the source stays untouched
+        }
+        else
+        {
+            request.copiesAbandoned = true; // break-snapshot: the job has failed, the write goes through
+            writeOrFail(request);
         }
     }
 
@@ -392,6 +467,11 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
             onJournalSynced(result);
             return;
         }
+        if ((tag & CBW_TIMEOUT_TAG) != 0)
+        {
+            onCbwTimeout(tag);
+            return;
+        }
         final GuestRequest request = requests.get((int)tag);
         // Success means the whole request: a short transfer is reported as an I/O error.
         final int status = result < 0 ? result : request.op() == GuestOp.FLUSH || result >= request.length() ? 0 :
@@ -408,6 +488,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
 
     private void finishWrite(final GuestRequest request, final int result)
     {
+        request.finished = true;
         tracker.remove(request.trackerHandle, this);
         request.trackerHandle = -1;
         writesInFlight--;

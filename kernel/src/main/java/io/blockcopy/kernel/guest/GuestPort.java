@@ -268,7 +268,7 @@ public final class GuestPort implements AutoCloseable
             unsentCompletions.addLast(request);
             return;
         }
-        request.release();
+        request.onReplySent();
     }
 
     /**
@@ -284,7 +284,7 @@ public final class GuestPort implements AutoCloseable
             tryPostCompletion(request.requestId(), request.result()))
         {
             unsentCompletions.pollFirst();
-            request.release();
+            request.onReplySent();
             sent++;
         }
         return sent;

@@ -30,6 +30,11 @@ public final class GuestRequest
     public boolean waitingForCopies;
     /** First copy failure (negated errno) or 0. */
     public int copyError;
+    /** True once the request is answered (or about to be) and must not be dispatched again. */
+    public boolean finished;
+    /** True when its copies stopped mattering (the snapshot broke): it may write before they finish. */
+    public boolean copiesAbandoned;
+    private boolean replySent;
 
     GuestRequest(final int index, final GuestRequestPool pool)
     {
@@ -52,6 +57,9 @@ public final class GuestRequest
         this.pendingCopies = 0;
         this.waitingForCopies = false;
         this.copyError = 0;
+        this.finished = false;
+        this.copiesAbandoned = false;
+        this.replySent = false;
     }
 
     /** @return the record's stable index in its pool. */
@@ -115,10 +123,29 @@ public final class GuestRequest
         port.complete(this);
     }
 
-    /** Returns the record to its pool; called by the port after the completion is sent. */
-    void release()
+    /**
+     * The port sent the completion. The record returns to its pool now, or, if copies it started
+     * are still running (a reply made before they finished), when the last of them ends.
+     */
+    void onReplySent()
     {
-        port = null;
-        pool.release(this);
+        replySent = true;
+        releaseIfIdle();
+    }
+
+    /** One of the copies this request started ended. */
+    public void onCopyEnded()
+    {
+        pendingCopies--;
+        releaseIfIdle();
+    }
+
+    private void releaseIfIdle()
+    {
+        if (replySent && pendingCopies == 0)
+        {
+            port = null;
+            pool.release(this);
+        }
     }
 }

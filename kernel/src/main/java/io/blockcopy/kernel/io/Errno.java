@@ -17,6 +17,8 @@ public final class Errno
     public static final int ENOSPC = 28;
     /** Operation not supported. */
     public static final int EOPNOTSUPP = 95;
+    /** Timed out (a guest write waited longer than cbw-timeout for its copy). */
+    public static final int ETIMEDOUT = 110;
     /** Operation cancelled. */
     public static final int ECANCELED = 125;
 
@@ -41,6 +43,7 @@ public final class Errno
             case ENOSPC -> "ENOSPC";
             case EOPNOTSUPP -> "EOPNOTSUPP";
             case ECANCELED -> "ECANCELED";
+            case ETIMEDOUT -> "ETIMEDOUT";
             default -> "errno " + (-result);
         };
     }
@@ -76,6 +79,7 @@ public final class Errno
             case ENOSPC -> "No space left on device";
             case EOPNOTSUPP -> "Operation not supported";
             case ECANCELED -> "Operation canceled";
+            case ETIMEDOUT -> "Connection timed out";
             default -> "Error";
         };
         return text + " (" + name(result) + ")";

@@ -110,10 +110,6 @@ public final class BackupFactory
         {
             throw new IllegalArgumentException("Job ID '" + spec.jobId() + "' already in use");
         }
-        if (spec.cbwTimeoutSeconds() != 0)
-        {
-            throw new IllegalArgumentException("cbw-timeout is not supported by this version of blockcopy");
-        }
         final String warning = "The target block device doesn't provide information about the block size and it " +
             "doesn't have a backing file. The (default) block size of " + clusterSize + " bytes is used. If the " +
             "actual block size of the target exceeds this value, the backup may be unusable";
@@ -137,7 +133,8 @@ public final class BackupFactory
         final int reserve = Math.min(GUEST_RESERVE, maxBuffers / 2);
         final int workers = (int)Math.min(spec.maxWorkers(), maxBuffers - reserve);
         return new CopierConfig(clusterSize, chunkSize, bufferSize, workers, workers + reserve, reserve,
-            targetReadsAsZero, spec.discardSource(), cbwPolicy == CbwErrorPolicy.BREAK_SNAPSHOT);
+            targetReadsAsZero, spec.discardSource(), cbwPolicy == CbwErrorPolicy.BREAK_SNAPSHOT,
+            spec.cbwTimeoutSeconds() * 1_000_000_000L);
     }
 }
 

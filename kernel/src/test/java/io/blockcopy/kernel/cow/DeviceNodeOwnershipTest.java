@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.blockcopy.kernel.bitmap.DirtyBitmaps;
 import io.blockcopy.kernel.io.MemoryDevice;
 import io.blockcopy.kernel.loop.CompletionQueue;
+import io.blockcopy.kernel.loop.LoopTimers;
 import io.blockcopy.kernel.loop.LoopWaker;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ class DeviceNodeOwnershipTest
     {
         final CompletionQueue completions = new CompletionQueue(new LoopWaker());
         final MemoryDevice device = new MemoryDevice("m", 1 << 20, 512, completions);
-        final DeviceNode node = new DeviceNode(0, device, new DirtyBitmaps("m", 1 << 20, false, null));
+        final DeviceNode node = new DeviceNode(0, device, new DirtyBitmaps("m", 1 << 20, false, null), new LoopTimers());
         node.doWork(); // this thread is now the node's loop thread
         final AtomicReference<Throwable> caught = new AtomicReference<>();
 
