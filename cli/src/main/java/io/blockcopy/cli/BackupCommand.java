@@ -75,6 +75,20 @@ public final class BackupCommand implements Callable<Integer>
         description = "As --on-source-error, for writes to DST. Default: ${DEFAULT-VALUE}.")
     private String onTargetError;
 
+    @Option(names = "--on-cbw-error", defaultValue = "break-guest-write", paramLabel = "POLICY",
+        description = {"When the copy a guest write waits for fails or times out: break-guest-write (the write",
+            "fails, the backup stays exact) or break-snapshot (the write goes through and the backup job",
+            "fails: blockcopy never reports success for a backup that mixes points in time).",
+            "Default: ${DEFAULT-VALUE}."})
+    private String onCbwError;
+
+    @Option(names = "--cbw-timeout", defaultValue = "0", paramLabel = "SECONDS",
+        description = "Longest a guest write waits for its copy, 0 = no limit. Default: ${DEFAULT-VALUE}.")
+    private long cbwTimeout;
+
+    @Option(names = "--compress", description = "Write compressed (raw targets cannot: refused).")
+    private boolean compress;
+
     @Option(names = {"--min-cluster-size", "--cluster-size"}, defaultValue = "64K", converter = SizeConverter.class, paramLabel = "SIZE",
         description = "Smallest copy unit, a power of two; blockcopy uses max(64K, SIZE). Default: ${DEFAULT-VALUE}.")
     private long clusterSize;
@@ -106,6 +120,7 @@ public final class BackupCommand implements Callable<Integer>
             .bitmap(bitmap, null == bitmapMode ? null : CliArgs.bitmapMode(bitmapMode)).speed(speed)
             .onErrors(CliArgs.errorPolicy("--on-source-error", onSourceError),
                 CliArgs.errorPolicy("--on-target-error", onTargetError))
+            .onCbwError(CliArgs.cbwErrorPolicy(onCbwError), cbwTimeout).compress(compress)
             .minClusterSize(clusterSize).maxWorkers(maxWorkers).maxChunk(maxChunk);
         builder.build(); // validates what needs no device before anything is opened or created
         final boolean targetExists = checkPaths();
@@ -117,7 +132,19 @@ public final class BackupCommand implements Callable<Integer>
             final Device dst = targetExists ?
                 kernel.openFile(target, FileDeviceOptions.DEFAULT.withDirect(directMode)) :
                 kernel.createFile(target, src.size(), FileDeviceOptions.DEFAULT.withDirect(directMode));
-            final Job job = kernel.startBackup(builder.devices(src.id(), dst.id()).build());
+            final Job job;
+            try
+            {
+                job = kernel.startBackup(builder.devices(src.id(), dst.id()).build());
+            }
+            catch (final RuntimeException refused)
+            {
+                if (!targetExists)
+                {
+                    Files.deleteIfExists(target); // refused: leave no half-made target behind
+                }
+                throw refused;
+            }
             if (syncMode == SyncMode.NONE)
             {
                 Runtime.getRuntime().addShutdownHook(new Thread(job::cancel));

@@ -3,6 +3,7 @@ package io.blockcopy.cli;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.RawImages;
 import io.blockcopy.kernel.job.BitmapMode;
+import io.blockcopy.kernel.job.CbwErrorPolicy;
 import io.blockcopy.kernel.job.ErrorPolicy;
 import io.blockcopy.kernel.job.SyncMode;
 import java.io.IOException;
@@ -38,6 +39,13 @@ final class CliArgs
         return Arrays.stream(ErrorPolicy.values()).filter(m -> m.qmpName().equals(text.toLowerCase(Locale.ROOT)))
             .findFirst().orElseThrow(() -> new IllegalArgumentException(option + " must be one of " +
                 Arrays.stream(ErrorPolicy.values()).map(ErrorPolicy::qmpName).toList() + ", got '" + text + "'"));
+    }
+
+    static CbwErrorPolicy cbwErrorPolicy(final String text)
+    {
+        return Arrays.stream(CbwErrorPolicy.values()).filter(m -> m.qmpName().equals(text.toLowerCase(Locale.ROOT)))
+            .findFirst().orElseThrow(() -> new IllegalArgumentException("--on-cbw-error must be one of " +
+                Arrays.stream(CbwErrorPolicy.values()).map(CbwErrorPolicy::qmpName).toList() + ", got '" + text + "'"));
     }
 
     static FileDeviceOptions.DirectMode directMode(final String text)

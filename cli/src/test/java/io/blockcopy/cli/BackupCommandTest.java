@@ -119,6 +119,12 @@ class BackupCommandTest
         assertThat(err.toString()).contains("min-cluster-size needs to be a power of 2");
         assertThat(run("backup", source.toString(), target.toString(), "--max-workers", "0")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("max-workers must be between 1 and 2147483647");
+        assertThat(run("backup", source.toString(), target.toString(), "--compress")).isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("Compression is not supported for this drive");
+        assertThat(run("backup", source.toString(), target.toString(), "--on-cbw-error", "shrug"))
+            .isEqualTo(ExitCodes.BAD_INPUT);
+        assertThat(err.toString()).contains("--on-cbw-error must be one of [break-guest-write, break-snapshot]");
+        assertThat(run("backup", source.toString(), target.toString(), "--speed", "-1")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(target).doesNotExist();
     }
 }
