@@ -108,6 +108,14 @@ public final class BackupCommand implements Callable<Integer>
     @Option(names = "--job-id", defaultValue = "backup0", description = "Job id. Default: ${DEFAULT-VALUE}.")
     private String jobId;
 
+    @Option(names = "--manifest", paramLabel = "PATH",
+        description = "Where to write the verify manifest (per-cluster checksums; see 'blockcopy verify'). " +
+            "Default: DST.manifest.")
+    private Path manifest;
+
+    @Option(names = "--no-manifest", description = "Do not write a verify manifest.")
+    private boolean noManifest;
+
     @Option(names = "--json", description = "Print the result as one JSON object on stdout, no progress bar.")
     private boolean json;
 
@@ -121,7 +129,8 @@ public final class BackupCommand implements Callable<Integer>
             .onErrors(CliArgs.errorPolicy("--on-source-error", onSourceError),
                 CliArgs.errorPolicy("--on-target-error", onTargetError))
             .onCbwError(CliArgs.cbwErrorPolicy(onCbwError), cbwTimeout).compress(compress)
-            .minClusterSize(clusterSize).maxWorkers(maxWorkers).maxChunk(maxChunk);
+            .minClusterSize(clusterSize).maxWorkers(maxWorkers).maxChunk(maxChunk)
+            .manifest(noManifest ? null : null == manifest ? Path.of(target + ".manifest") : manifest);
         builder.build(); // validates what needs no device before anything is opened or created
         final boolean targetExists = checkPaths();
 
@@ -245,6 +254,7 @@ public final class BackupCommand implements Callable<Integer>
             object.put("seconds", result.elapsedNanos() / 1e9);
             object.put("bytes_per_second", Sizes.bytesPerSecond(result.bytesCopied(), result.elapsedNanos()));
             object.put("durable", result.isSuccess());
+            object.put("manifest", noManifest ? null : null == manifest ? target + ".manifest" : manifest.toString());
             out.println(Json.write(object));
         }
         else if (result.isSuccess())

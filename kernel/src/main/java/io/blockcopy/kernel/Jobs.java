@@ -119,6 +119,12 @@ final class Jobs implements JobHost
     }
 
     @Override
+    public void execute(final Runnable action)
+    {
+        loop.execute(action);
+    }
+
+    @Override
     public void forget(final BackupJob job)
     {
         live.remove(job.id(), job);

@@ -12,6 +12,7 @@ import io.blockcopy.kernel.job.RateLimiter;
 import io.blockcopy.kernel.loop.LoopTimers;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 
 /**
@@ -62,10 +63,12 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private final int[] taskLength;
     private final int[] taskBuffer;
     private final int[] taskHandle;
+    private final boolean[] taskHole;
     private final GuestRequest[] taskOwner;
     private final int[] freeTasks;
     private int freeTaskCount;
 
+    private CopyObserver observer;
     private boolean backgroundEnabled;
     private boolean timerArmed;
     private long cursor;
@@ -108,6 +111,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         this.taskLength = new int[taskCount];
         this.taskBuffer = new int[taskCount];
         this.taskHandle = new int[taskCount];
+        this.taskHole = new boolean[taskCount];
         this.taskOwner = new GuestRequest[taskCount];
         this.freeTasks = new int[taskCount];
         for (int i = 0; i < taskCount; i++)
@@ -115,6 +119,12 @@ public final class BlockCopier implements IoCallback, AutoCloseable
             freeTasks[i] = taskCount - 1 - i;
         }
         this.freeTaskCount = taskCount;
+    }
+
+    /** Shows every successfully copied chunk to {@code observer} (null: nobody). */
+    public void setObserver(final CopyObserver observer)
+    {
+        this.observer = observer;
     }
 
     /** Starts or stops the background copy; tasks in flight finish either way. */
@@ -241,7 +251,8 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         taskHandle[slot] = tracker.add(offset, offset + length, InFlightTracker.COPY,
             null == owner ? InFlightTracker.NO_OWNER : owner.sequence);
         tasksInFlight++;
-        if (source.blockStatus(offset, length) <= -length)
+        taskHole[slot] = source.blockStatus(offset, length) <= -length;
+        if (taskHole[slot])
         {
             onReadComplete(slot, true); // a hole: nothing to read, the chunk is zeros
             return;
@@ -308,7 +319,17 @@ public final class BlockCopier implements IoCallback, AutoCloseable
 
     private void finishTask(final int slot)
     {
-        bytesCopied += taskLength[slot];
+        final int length = taskLength[slot];
+        if (null != observer)
+        {
+            final ByteBuffer data = taskHole[slot] ? null : buffers.byteBuffer(taskBuffer[slot]);
+            if (null != data)
+            {
+                data.limit(length).position(0);
+            }
+            observer.onCopied(taskOffset[slot], length, data);
+        }
+        bytesCopied += length;
         final GuestRequest owner = releaseTask(slot);
         if (null != owner)
         {

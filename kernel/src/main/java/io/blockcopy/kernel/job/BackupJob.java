@@ -41,6 +41,9 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     private final JobHost host;
     private final String warning;
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    private final BackupManifest manifest;
+    private CompletableFuture<Void> manifestWrites = CompletableFuture.completedFuture(null);
+    private long t0EpochMillis;
 
     private volatile JobState state = JobState.CREATED;
     private volatile String error;
@@ -66,6 +69,9 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         this.limiter = new RateLimiter(spec.speed());
         this.copier = new BlockCopier(source, target, copyBitmap, this, config, limiter, loop.timers(),
             loop.completions(), loop.registry());
+        this.manifest = null == spec.manifest() ? null : new BackupManifest(source.device().size(),
+            config.clusterSize());
+        copier.setObserver(manifest);
         this.group = group;
         this.host = host;
         this.warning = warning;
@@ -87,7 +93,9 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
             return; // cancelled before it could start
         }
         t0Nanos = System.nanoTime();
+        t0EpochMillis = System.currentTimeMillis();
         started = true;
+        writeManifest(false); // marks the target incomplete until the backup is durable
         armCopyBitmap();
         total = copyBitmap.count();
         source.attach(copier);
@@ -174,11 +182,64 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         {
             fail("flush of the target failed: " + Errno.describe(result));
         }
+        else if (null != manifest)
+        {
+            flushing = true; // still finishing: the manifest is written off the loop
+            writeManifest(true).whenComplete((ignored, error) -> host.execute(() -> onManifestWritten(error)));
+        }
         else
         {
-            transition(JobState.WAITING);
-            group.onMemberWaiting();
+            becomeWaiting();
         }
+    }
+
+    private void onManifestWritten(final Throwable error)
+    {
+        flushing = false;
+        if (state == JobState.ABORTING)
+        {
+            concludeAbortIfDrained();
+        }
+        else if (null != error)
+        {
+            fail("writing the manifest " + spec.manifest() + " failed: " + error.getMessage());
+        }
+        else
+        {
+            becomeWaiting();
+        }
+    }
+
+    private void becomeWaiting()
+    {
+        transition(JobState.WAITING);
+        group.onMemberWaiting();
+    }
+
+    /**
+     * Writes the manifest on a pool thread, after any earlier write of it. The recording is
+     * finished before a complete manifest is written: every copy has ended and the copier is
+     * detached (the submission orders those loop writes before the pool thread's reads).
+     */
+    private CompletableFuture<Void> writeManifest(final boolean complete)
+    {
+        if (null == manifest)
+        {
+            return manifestWrites;
+        }
+        final long t0 = t0EpochMillis;
+        manifestWrites = manifestWrites.thenRunAsync(() ->
+        {
+            try
+            {
+                manifest.write(spec.manifest(), spec.jobId(), t0, complete);
+            }
+            catch (final java.io.IOException ex)
+            {
+                throw new java.io.UncheckedIOException(ex);
+            }
+        });
+        return manifestWrites;
     }
 
     @Override

@@ -25,11 +25,12 @@ import java.util.Objects;
  * @param discardSource   discard each source chunk once copied.
  * @param autoFinalize    commit without waiting for {@code finalize} when done.
  * @param autoDismiss     disappear without waiting for {@code dismiss} when concluded.
+ * @param manifest        where to write the verify manifest (per-cluster checksums), or null.
  */
 public record BackupSpec(String jobId, int sourceId, int targetId, SyncMode sync, String bitmap,
     BitmapMode bitmapMode, long speed, ErrorPolicy onSourceError, ErrorPolicy onTargetError,
     CbwErrorPolicy onCbwError, long cbwTimeoutSeconds, boolean compress, long minClusterSize, long maxWorkers,
-    long maxChunk, boolean discardSource, boolean autoFinalize, boolean autoDismiss)
+    long maxChunk, boolean discardSource, boolean autoFinalize, boolean autoDismiss, java.nio.file.Path manifest)
 {
     /** Default and minimum copy unit (QEMU's BLOCK_COPY_CLUSTER_SIZE_DEFAULT). */
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
@@ -125,6 +126,7 @@ public record BackupSpec(String jobId, int sourceId, int targetId, SyncMode sync
         private boolean discardSource;
         private boolean autoFinalize = true;
         private boolean autoDismiss = true;
+        private java.nio.file.Path manifest;
 
         private Builder(final int sourceId, final int targetId)
         {
@@ -228,12 +230,19 @@ public record BackupSpec(String jobId, int sourceId, int targetId, SyncMode sync
             return this;
         }
 
+        /** @return this builder writing a verify manifest to {@code manifest} (null: none). */
+        public Builder manifest(final java.nio.file.Path manifest)
+        {
+            this.manifest = manifest;
+            return this;
+        }
+
         /** @return the validated spec. */
         public BackupSpec build()
         {
             return new BackupSpec(jobId, sourceId, targetId, sync, bitmap, bitmapMode, speed, onSourceError,
                 onTargetError, onCbwError, cbwTimeoutSeconds, compress, minClusterSize, maxWorkers, maxChunk,
-                discardSource, autoFinalize, autoDismiss);
+                discardSource, autoFinalize, autoDismiss, manifest);
         }
     }
 }

@@ -16,6 +16,9 @@ public interface JobHost
     /** Removes a task from the duty cycle (no-op if absent). */
     void removeTask(LoopTask task);
 
+    /** Any thread: runs {@code action} on the loop thread soon. */
+    void execute(Runnable action);
+
     /** The job reached NULL: forget it (its id may be reused). */
     void forget(BackupJob job);
 }
