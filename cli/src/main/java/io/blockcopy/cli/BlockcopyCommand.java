@@ -24,6 +24,8 @@ public final class BlockcopyCommand implements Runnable
     /** Runs the CLI and exits with its code. */
     public static void main(final String[] args)
     {
+        // One short line per kernel log record, e.g. "blockcopy: warning: The target block device ..."
+        System.setProperty("java.util.logging.SimpleFormatter.format", "blockcopy: %4$s: %5$s%6$s%n");
         System.exit(commandLine().execute(args));
     }
 
