@@ -24,8 +24,6 @@ final class EventFdWaker
     private static final int EFD_CLOEXEC = 0x80000;
     private static final VarHandle USERS;
     private static final MemorySegment ONE = one();
-    private static final ThreadLocal<MemorySegment> CALL_STATE =
-        ThreadLocal.withInitial(() -> LibC.allocateCallState(Arena.ofAuto()));
 
     static
     {
@@ -85,8 +83,15 @@ final class EventFdWaker
             {
                 return -LinuxErrno.EBADF;
             }
-            final long written = LibC.write(CALL_STATE.get(), fd, ONE, Long.BYTES);
-            return written < 0 ? (int)written : 0;
+            if (LibC.writeNoErrno(fd, ONE, Long.BYTES) >= 0)
+            {
+                return 0;
+            }
+            try (Arena arena = Arena.ofConfined()) // failed: write again, capturing errno (one more wake is harmless)
+            {
+                final long written = LibC.write(LibC.allocateCallState(arena), fd, ONE, Long.BYTES);
+                return written < 0 ? (int)written : 0;
+            }
         }
         finally
         {

@@ -61,8 +61,14 @@ import java.util.concurrent.TimeUnit;
  * prepare again). Submission calls return {@code -errno} for the conditions a caller must act on:
  * {@code -EAGAIN} (the kernel is short of memory; retry after reaping), {@code -EBUSY} (older
  * kernels, CQ overflow backlog; reap, then retry), {@code -EBADR} (the kernel dropped a completion;
- * ring state can no longer be trusted). {@code -EINTR} is retried here. Each operation's own
- * failure arrives as {@code -errno} in its completion's {@code res}.
+ * ring state can no longer be trusted; also visible in {@link #droppedCompletions()}, which is the
+ * place to check). {@code -EINTR} is retried here. Each operation's own failure arrives as
+ * {@code -errno} in its completion's {@code res}.
+ *
+ * <p><b>errno.</b> {@code io_uring_enter} runs through a non-capturing downcall, because a
+ * capturing one allocates until C2 compiles it; when it fails (-1), the enter is repeated without
+ * waiting through the capturing downcall to learn errno. A timed wait that returns -1 after its
+ * deadline is a timeout (ETIME) and needs no second call.
  *
  * <p><b>Reserved user_data:</b> values from {@link #RESERVED_USER_DATA_MIN} to {@code -1} are the
  * ring's own (the wake-up READ, shutdown cancels) and never reach a caller's handler.
@@ -401,13 +407,9 @@ public final class IoUring implements AutoCloseable
         {
             return 0;
         }
-        int result;
-        do
-        {
-            result = enter(sq.publish(), 0, getEvents ? IORING_ENTER_GETEVENTS : 0, 0, 0);
-        }
-        while (-LinuxErrno.EINTR == result); // a signal (profiler, jcmd) hit the syscall: nothing was lost
-        return result;
+        final int flags = getEvents ? IORING_ENTER_GETEVENTS : 0;
+        final int result = enter(pending, 0, flags, 0, 0);
+        return result >= 0 ? result : enterAgainForErrno(flags);
     }
 
     /**
@@ -422,13 +424,15 @@ public final class IoUring implements AutoCloseable
      */
     public int submitAndWait(final int minComplete, final long timeoutNs)
     {
+        final boolean timed = minComplete > 0 && timeoutNs >= 0;
         final long deadline = System.nanoTime() + Math.max(0, timeoutNs);
         armWakerIfPending();
+        int submitted = 0;
         while (true)
         {
             final int pending = sq.publish();
             final int result;
-            if (minComplete > 0 && timeoutNs >= 0)
+            if (timed)
             {
                 final long remaining = Math.max(0, deadline - System.nanoTime());
                 waitTimespec.set(JAVA_LONG, TIMESPEC_SEC, remaining / 1_000_000_000L);
@@ -440,9 +444,24 @@ public final class IoUring implements AutoCloseable
             {
                 result = enter(pending, minComplete, IORING_ENTER_GETEVENTS, 0, 0);
             }
-            if (-LinuxErrno.EINTR != result)
+            if (result >= 0)
             {
-                return -LinuxErrno.ETIME == result ? 0 : result;
+                return submitted + result;
+            }
+            if (timed && System.nanoTime() - deadline >= 0)
+            {
+                return submitted; // ETIME: the wait ran its course (a failed enter consumes no SQE)
+            }
+            // EINTR (a signal from a profiler or jcmd), or a real failure: repeat without waiting to learn which
+            final int again = enterAgainForErrno(IORING_ENTER_GETEVENTS);
+            if (again < 0)
+            {
+                return again;
+            }
+            submitted += again;
+            if (0 == minComplete)
+            {
+                return submitted;
             }
         }
     }
@@ -724,11 +743,31 @@ public final class IoUring implements AutoCloseable
         return (setupFlags & (IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_COOP_TASKRUN)) != 0 && inFlight() > 0;
     }
 
+    /** {@code io_uring_enter} without errno capture (allocation-free): @return its result, or -1 on any failure. */
     private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
     {
-        final int result = (int)LibC.syscall(
-            callState, LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize);
+        final int result = (int)LibC.syscallNoErrno(
+            LibC.SYS_IO_URING_ENTER, ringFd, toSubmit, minComplete, flags, arg, argSize);
         consumed += sq.takeConsumed();
+        return result;
+    }
+
+    /**
+     * After an {@link #enter} returned -1 (which consumed no SQE: the kernel reports a failure only
+     * when it submitted nothing), enters again without waiting, capturing errno this time. Failure
+     * path only: the capture allocates a little until C2 has compiled it. EINTR is retried.
+     *
+     * @return SQEs submitted, or {@code -errno}.
+     */
+    private int enterAgainForErrno(final int flags)
+    {
+        int result;
+        do
+        {
+            result = (int)LibC.syscall(callState, LibC.SYS_IO_URING_ENTER, ringFd, sq.publish(), 0, flags, 0, 0);
+            consumed += sq.takeConsumed();
+        }
+        while (-LinuxErrno.EINTR == result);
         return result;
     }
 

@@ -20,8 +20,14 @@ import java.lang.invoke.VarHandle;
  * {@code -1}) comes back as {@code -errno}. errno is captured with
  * {@code Linker.Option.captureCallState("errno")} into a caller-owned {@code state} segment
  * ({@link #allocateCallState}) and read <em>only</em> when the return is {@code -1}: on success the
- * captured value is stale. Callers on a hot path keep one state segment per thread and pass it in,
- * so no call allocates.
+ * captured value is stale.
+ *
+ * <p><b>Allocation.</b> A capturing downcall slices its state segment on every call
+ * ({@code SharedUtils.checkCaptureSegment}, 40 bytes), which only C2's escape analysis removes, and
+ * only once the whole call chain is compiled and inlined. So the two calls on hot paths have
+ * non-capturing twins, {@link #syscallNoErrno} and {@link #writeNoErrno}, that allocate nothing in
+ * any JIT tier and report a failure as a bare {@code -1}; callers learn the errno by repeating the
+ * call with capture when (and only when) it failed.
  *
  * <p>Variadic functions are bound with {@code firstVariadicArg}: {@code syscall(long, ...)} at 1,
  * {@code open(const char*, int, ...)} and {@code ioctl(int, unsigned long, ...)} at 2, with every
@@ -46,6 +52,9 @@ final class LibC
     private static final MethodHandle SYSCALL = downcall("syscall",
         FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
         Linker.Option.firstVariadicArg(1), CAPTURE_ERRNO); // every variadic argument a long: the promoted type
+    private static final MethodHandle SYSCALL_NO_ERRNO = downcall("syscall",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+        Linker.Option.firstVariadicArg(1));
     private static final MethodHandle MMAP = downcall("mmap",
         FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE_ERRNO);
     private static final MethodHandle MUNMAP = downcall("munmap",
@@ -59,6 +68,8 @@ final class LibC
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle WRITE = downcall("write",
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE_ERRNO);
+    private static final MethodHandle WRITE_NO_ERRNO = downcall("write",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle STATX = downcall("statx",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle IOCTL = downcall("ioctl",
@@ -90,6 +101,24 @@ final class LibC
         {
             final long result = (long)SYSCALL.invokeExact(state, nr, a1, a2, a3, a4, a5, a6);
             return -1 == result ? -errno(state) : result;
+        }
+        catch (final Throwable ex)
+        {
+            throw rethrow(ex);
+        }
+    }
+
+    /**
+     * {@code syscall(nr, a1..a6)} without errno capture: allocation-free in every JIT tier.
+     *
+     * @return the result, or {@code -1} on failure (cause unknown: repeat with {@link #syscall} to learn it).
+     */
+    static long syscallNoErrno(
+        final long nr, final long a1, final long a2, final long a3, final long a4, final long a5, final long a6)
+    {
+        try
+        {
+            return (long)SYSCALL_NO_ERRNO.invokeExact(nr, a1, a2, a3, a4, a5, a6);
         }
         catch (final Throwable ex)
         {
@@ -176,6 +205,19 @@ final class LibC
         {
             final long result = (long)WRITE.invokeExact(state, fd, buffer, length);
             return -1 == result ? -errno(state) : result;
+        }
+        catch (final Throwable ex)
+        {
+            throw rethrow(ex);
+        }
+    }
+
+    /** {@code write(fd, buffer, length)} without errno capture. @return bytes written, or {@code -1} on failure. */
+    static long writeNoErrno(final int fd, final MemorySegment buffer, final long length)
+    {
+        try
+        {
+            return (long)WRITE_NO_ERRNO.invokeExact(fd, buffer, length);
         }
         catch (final Throwable ex)
         {
