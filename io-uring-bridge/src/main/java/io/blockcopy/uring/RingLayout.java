@@ -27,7 +27,6 @@ final class RingLayout
     static final long SQ_OFF_RING_MASK = 8;
     static final long SQ_OFF_RING_ENTRIES = 12;
     static final long SQ_OFF_FLAGS = 16;
-    static final long SQ_OFF_DROPPED = 20;
     static final long SQ_OFF_ARRAY = 24;
 
     // --- struct io_cqring_offsets, relative to PARAMS_CQ_OFF ---

@@ -32,6 +32,14 @@ import java.util.concurrent.TimeUnit;
  * regions as fixed buffers, after which reads and writes whose buffer lies in a region use
  * READ_FIXED/WRITE_FIXED.
  *
+ * <p><b>In an event loop:</b> create it anywhere, then on the loop thread {@link #start()} it and add
+ * it as the <em>last</em> {@link LoopTask} (so the SQEs every other task prepared in a cycle leave in
+ * that cycle's one enter). To sleep in the ring rather than park, the loop's idle step publishes its
+ * sleeping state, re-checks its other inputs (commands, completion queue, the other tasks; this
+ * driver's in-flight I/O need not be idle, its completions end the wait) and calls
+ * {@link #idleWait(long)}; producers that find the loop sleeping call {@link #wake()} instead of
+ * unparking it.
+ *
  * <p><b>Threading:</b> {@link #create} and {@link #wake()} on any thread; everything else on the
  * loop thread, from {@link #start()} on.
  */
