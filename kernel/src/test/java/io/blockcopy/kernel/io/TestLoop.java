@@ -1,6 +1,7 @@
 package io.blockcopy.kernel.io;
 
 import io.blockcopy.kernel.loop.CompletionQueue;
+import io.blockcopy.kernel.loop.LoopTask;
 import io.blockcopy.kernel.loop.LoopWaker;
 import java.util.HashMap;
 import java.util.Map;
@@ -9,18 +10,35 @@ import java.util.concurrent.TimeUnit;
 /**
  * The test thread acting as the event loop: owns a {@link CompletionQueue} as the devices'
  * {@link CompletionSink}, records every completion by tag, and drains until the ones a test waits
- * for have arrived. Fails on a completion delivered off the loop thread, or twice for a tag still held.
+ * for have arrived, also running a backend's {@link LoopTask} (an io_uring driver) if given one.
+ * Fails on a completion delivered off the loop thread, or twice for a tag still held.
  */
 final class TestLoop implements IoCallback
 {
+    private static final LoopTask NO_TASK = new LoopTask()
+    {
+        @Override
+        public int doWork()
+        {
+            return 0;
+        }
+
+        @Override
+        public boolean isIdle()
+        {
+            return true;
+        }
+    };
+
     private static final long TIMEOUT_NS = TimeUnit.SECONDS.toNanos(10);
     private static final long SLEEP_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Thread owner = Thread.currentThread();
     private final LoopWaker waker = new LoopWaker();
     private final CompletionQueue completions = new CompletionQueue(waker);
-    private final LoopWaker.IdleCheck idle = completions::isEmpty;
     private final Map<Long, Integer> results = new HashMap<>();
+    private LoopTask task = NO_TASK;
+    private final LoopWaker.IdleCheck idle = () -> completions.isEmpty() && task.isIdle();
 
     /** Binds the loop to the calling thread. */
     TestLoop()
@@ -32,6 +50,12 @@ final class TestLoop implements IoCallback
     CompletionSink sink()
     {
         return completions;
+    }
+
+    /** Also runs {@code task}'s duty cycle whenever this loop drains (a backend's submission driver). */
+    void drive(final LoopTask task)
+    {
+        this.task = task;
     }
 
     @Override
@@ -102,12 +126,12 @@ final class TestLoop implements IoCallback
      */
     int drainReady()
     {
-        return completions.drain(Integer.MAX_VALUE);
+        return task.doWork() + completions.drain(Integer.MAX_VALUE);
     }
 
     private void step(final long deadline, final String waitingFor)
     {
-        if (0 == completions.drain(64))
+        if (0 == task.doWork() + completions.drain(64))
         {
             if (System.nanoTime() - deadline > 0)
             {
