@@ -54,6 +54,11 @@ public final class Blockcopy implements AutoCloseable
         devices = new Devices(loop);
         jobs = new Jobs(loop, devices);
         transactions = new TransactionRunner(devices, jobs);
+        loop.call(() ->
+        {
+            devices.startIo();
+            return null;
+        });
     }
 
     /** @return a running kernel with its own event-loop thread. */

@@ -10,9 +10,13 @@ import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.BufferRegistry;
 import io.blockcopy.kernel.io.FaultInjectingDevice;
 import io.blockcopy.kernel.io.FaultPlan;
-import io.blockcopy.kernel.io.FileDevice;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.MemoryDevice;
+import io.blockcopy.kernel.io.uring.FileBackends;
+import io.blockcopy.kernel.io.uring.UringDriver;
+import io.blockcopy.uring.RingOptions;
+import io.blockcopy.uring.UringAvailability;
+import io.blockcopy.uring.UringException;
 import io.blockcopy.kernel.loop.EventLoop;
 import java.io.IOException;
 import org.agrona.concurrent.SystemNanoClock;
@@ -31,6 +35,8 @@ import java.util.Set;
  */
 final class Devices
 {
+    private static final System.Logger LOG = System.getLogger(Devices.class.getName());
+
     private final EventLoop loop;
     private final Map<Integer, DeviceNode> nodes = new HashMap<>();
     private final Set<Integer> knownZero = new HashSet<>();
@@ -39,10 +45,44 @@ final class Devices
     private final BufferRegistry buffers = new BufferRegistry();
     private int nextDeviceId;
     private int nextPortId;
+    private UringDriver ioDriver;
 
     Devices(final EventLoop loop)
     {
         this.loop = loop;
+    }
+
+    /**
+     * Loop thread: sets up the loop's io_uring driver when io_uring can be used here; otherwise
+     * files use the FileChannel backend, and one log line says why.
+     */
+    void startIo()
+    {
+        final UringAvailability availability = UringAvailability.current();
+        if (!availability.available())
+        {
+            LOG.log(System.Logger.Level.INFO, "io_uring is not available (" + availability.reason() +
+                "): files use the FileChannel backend");
+            return;
+        }
+        try
+        {
+            final UringDriver driver = UringDriver.create(RingOptions.DEFAULT);
+            driver.start();
+            loop.installIoDriver(driver);
+            ioDriver = driver;
+        }
+        catch (final UringException ex)
+        {
+            LOG.log(System.Logger.Level.INFO, "io_uring setup failed (" + ex.getMessage() +
+                "): files use the FileChannel backend");
+        }
+    }
+
+    /** @return true if files are served through io_uring. */
+    boolean usesIoUring()
+    {
+        return null != ioDriver;
     }
 
     BufferRegistry buffers()
@@ -78,7 +118,7 @@ final class Devices
         final BlockDevice backend;
         try
         {
-            backend = FileDevice.open(path, options, loop.completions(), buffers);
+            backend = FileBackends.open(path, options, loop.completions(), buffers, ioDriver);
         }
         catch (final IOException ex)
         {
@@ -193,6 +233,12 @@ final class Devices
         for (final DeviceNode node : new ArrayList<>(nodes.values()))
         {
             closeDevice(node);
+        }
+        if (null != ioDriver)
+        {
+            loop.removeIoDriver();
+            ioDriver.close();
+            ioDriver = null;
         }
     }
 }

@@ -36,6 +36,8 @@ public final class EventLoop implements Agent, AutoCloseable
     private final AgentRunner runner;
     private volatile Thread thread;
     private LoopTask[] tasks = NO_TASKS;
+    private LoopTask ioDriver;
+    private LoopSleeper ioSleeper;
 
     /**
      * Creates and starts the loop thread.
@@ -77,6 +79,10 @@ public final class EventLoop implements Agent, AutoCloseable
         {
             work += task.doWork();
         }
+        if (null != ioDriver)
+        {
+            work += ioDriver.doWork(); // last: one submission carries what every task prepared this cycle
+        }
         return work;
     }
 
@@ -93,7 +99,8 @@ public final class EventLoop implements Agent, AutoCloseable
                 return false;
             }
         }
-        return true;
+        // I/O in flight need not keep the loop awake: the ring's sleep ends when it completes.
+        return null == ioSleeper || !ioSleeper.hasReadyWork();
     }
 
     @Override
@@ -124,6 +131,27 @@ public final class EventLoop implements Agent, AutoCloseable
     public boolean inLoop()
     {
         return Thread.currentThread() == thread;
+    }
+
+    /**
+     * Loop thread: installs the I/O driver (an io_uring ring): it works last in every cycle, and
+     * the loop sleeps in it instead of parking, woken by completions or by producers.
+     */
+    public <T extends LoopTask & LoopSleeper> void installIoDriver(final T driver)
+    {
+        assert inLoop() : "loop state touched off the loop thread";
+        ioDriver = driver;
+        ioSleeper = driver;
+        waker.useSleeper(driver);
+    }
+
+    /** Loop thread: removes the I/O driver; the loop parks again. */
+    public void removeIoDriver()
+    {
+        assert inLoop() : "loop state touched off the loop thread";
+        waker.useSleeper(null);
+        ioDriver = null;
+        ioSleeper = null;
     }
 
     /** Loop thread: adds a task to the duty cycle. */

@@ -7,6 +7,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Lets a thread sleep when it has nothing to do and lets producers wake it only when it sleeps.
  *
+ * <p>The owner parks, or sleeps in a {@link LoopSleeper} (an io_uring ring) when one is installed.
+ *
  * <p>Protocol (Dekker style, hence volatile on both sides): the sleeper stores {@code SLEEPING}
  * with a volatile write, re-checks its inputs, and parks only if they are still empty. A producer
  * publishes its work (release), then reads the state with a volatile read; if it sees
@@ -32,8 +34,18 @@ public final class LoopWaker
     }
 
     private volatile Thread owner;
+    private volatile LoopSleeper sleeper; // null: park/unpark
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = AWAKE;
+
+    /**
+     * Makes the owner sleep in {@code sleeper} instead of parking; producers then wake it through
+     * {@link LoopSleeper#wakeUp()}. Owner thread only, before or between sleeps.
+     */
+    public void useSleeper(final LoopSleeper sleeper)
+    {
+        this.sleeper = sleeper;
+    }
 
     /** Binds the sleeping side to the calling thread. */
     public void bindToCurrentThread()
@@ -50,7 +62,15 @@ public final class LoopWaker
         STATE.setVolatile(this, SLEEPING);
         if (stillIdle.isIdle())
         {
-            LockSupport.parkNanos(this, timeoutNs);
+            final LoopSleeper ring = sleeper;
+            if (null == ring)
+            {
+                LockSupport.parkNanos(this, timeoutNs);
+            }
+            else
+            {
+                ring.sleep(timeoutNs);
+            }
         }
         STATE.setVolatile(this, AWAKE);
     }
@@ -60,6 +80,12 @@ public final class LoopWaker
     {
         if ((int)STATE.getVolatile(this) == SLEEPING && STATE.compareAndSet(this, SLEEPING, AWAKE))
         {
+            final LoopSleeper ring = sleeper;
+            if (null != ring)
+            {
+                ring.wakeUp();
+                return;
+            }
             final Thread thread = owner;
             if (null != thread)
             {

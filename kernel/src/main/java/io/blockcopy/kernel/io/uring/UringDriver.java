@@ -1,6 +1,7 @@
 package io.blockcopy.kernel.io.uring;
 
 import io.blockcopy.kernel.io.BufferRegistry;
+import io.blockcopy.kernel.loop.LoopSleeper;
 import io.blockcopy.kernel.loop.LoopTask;
 import io.blockcopy.uring.CompletionHandler;
 import io.blockcopy.uring.IoUring;
@@ -43,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Threading:</b> {@link #create} and {@link #wake()} on any thread; everything else on the
  * loop thread, from {@link #start()} on.
  */
-public final class UringDriver implements LoopTask, AutoCloseable
+public final class UringDriver implements LoopTask, LoopSleeper, AutoCloseable
 {
     /** Completions delivered per {@link #doWork()} at most. */
     public static final int COMPLETIONS_PER_CYCLE = 512;
@@ -176,6 +177,24 @@ public final class UringDriver implements LoopTask, AutoCloseable
     public void wake()
     {
         ring.wake();
+    }
+
+    @Override
+    public void sleep(final long timeoutNs)
+    {
+        idleWait(timeoutNs);
+    }
+
+    @Override
+    public void wakeUp()
+    {
+        wake();
+    }
+
+    @Override
+    public boolean hasReadyWork()
+    {
+        return 0 != ring.pendingSubmissions() || 0 != ring.readyCompletions();
     }
 
     /** @return how many device operations are in flight (prepared or submitted, not yet delivered). */
