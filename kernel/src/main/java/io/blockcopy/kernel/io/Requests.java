@@ -3,10 +3,10 @@ package io.blockcopy.kernel.io;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The request checks every {@link BlockDevice} applies before doing any I/O, as cheap arithmetic
- * returning {@code 0} or {@code -EINVAL} so that no check throws on the I/O path.
+ * The request checks every {@link BlockDevice} backend applies before doing any I/O, as cheap
+ * arithmetic returning {@code 0} or {@code -EINVAL} so that no check throws on the I/O path.
  */
-final class Requests
+public final class Requests
 {
     private Requests()
     {
@@ -22,7 +22,7 @@ final class Requests
      * @return {@code 0} if {@code [offset, offset + length)} lies inside the device, starts on a block
      * boundary and ends on one or exactly at {@code size}; otherwise {@code -EINVAL}.
      */
-    static int checkRange(final long size, final int blockSize, final long offset, final int length)
+    public static int checkRange(final long size, final int blockSize, final long offset, final int length)
     {
         final long mask = blockSize - 1;
         if (offset < 0 || length < 0 || offset > size - length || (offset & mask) != 0)
@@ -40,7 +40,7 @@ final class Requests
      * @param intoBuffer true for a read, which writes into {@code buffer}.
      * @return {@code 0} or {@code -EINVAL}.
      */
-    static int checkTransfer(
+    public static int checkTransfer(
         final long size,
         final int blockSize,
         final long offset,

@@ -7,13 +7,13 @@ import java.lang.foreign.MemorySegment;
  * One process-wide, read-only, 4096-aligned block of zero bytes that zero writes copy or write
  * from, piece by piece.
  */
-final class Zeroes
+public final class Zeroes
 {
     /** Bytes in {@link #SEGMENT}: the largest piece one zero-write step covers. */
-    static final int SIZE = 256 * 1024;
+    public static final int SIZE = 256 * 1024;
 
     /** The zeros; lives as long as the JVM. */
-    static final MemorySegment SEGMENT = Arena.global().allocate(SIZE, AlignedBufferPool.ALIGNMENT).asReadOnly();
+    public static final MemorySegment SEGMENT = Arena.global().allocate(SIZE, AlignedBufferPool.ALIGNMENT).asReadOnly();
 
     private Zeroes()
     {

@@ -9,6 +9,8 @@ import static io.blockcopy.uring.IoUringConstants.IOSQE_FIXED_FILE;
 import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.CompletionSink;
 import io.blockcopy.kernel.io.Errno;
+import io.blockcopy.kernel.io.Requests;
+import io.blockcopy.kernel.io.Zeroes;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.FileDeviceOptions.DirectMode;
 import io.blockcopy.kernel.io.IoCallback;
@@ -66,6 +68,7 @@ public final class UringFileDevice implements BlockDevice
     private static final int ZERO_BY_PUNCHING = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
     private static final int ZERO_BY_ZERO_RANGE = FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE;
     private static final int ZERO_BY_WRITING = 0;
+    private static final long FALLOCATE_MIN_BYTES = 4L << 20;
 
     private final String name;
     private final int fd;
@@ -238,7 +241,7 @@ public final class UringFileDevice implements BlockDevice
         final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
     {
         final int check = closed ? -Errno.EBADF :
-            RequestChecks.checkTransfer(size, blockSize, offset, buffer, length, true);
+            Requests.checkTransfer(size, blockSize, offset, buffer, length, true);
         issue(check, UringOp.READ, offset, buffer, length, callback, tag);
     }
 
@@ -247,14 +250,14 @@ public final class UringFileDevice implements BlockDevice
         final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
     {
         final int check = closed || readOnly ? -Errno.EBADF :
-            RequestChecks.checkTransfer(size, blockSize, offset, buffer, length, false);
+            Requests.checkTransfer(size, blockSize, offset, buffer, length, false);
         issue(check, UringOp.WRITE, offset, buffer, length, callback, tag);
     }
 
     @Override
     public void writeZeroes(final long offset, final int length, final IoCallback callback, final long tag)
     {
-        final int check = closed || readOnly ? -Errno.EBADF : RequestChecks.checkRange(size, blockSize, offset, length);
+        final int check = closed || readOnly ? -Errno.EBADF : Requests.checkRange(size, blockSize, offset, length);
         issue(check, UringOp.ZEROES, offset, null, length, callback, tag);
     }
 
@@ -381,10 +384,12 @@ public final class UringFileDevice implements BlockDevice
             }
             case UringOp.ZEROES ->
             {
-                op.zeroMode = zeroMode;
-                if (ZERO_BY_WRITING == zeroMode)
+                // Small ranges are written: fallocate takes the inode exclusively and waits for every
+                // direct write in flight on the file (ext4), stalling the guest for one small hole.
+                op.zeroMode = op.remaining < FALLOCATE_MIN_BYTES ? ZERO_BY_WRITING : zeroMode;
+                if (ZERO_BY_WRITING == op.zeroMode)
                 {
-                    ring.prepWrite(sqeFd, ZeroBlock.SEGMENT.address(), Math.min(op.remaining, ZeroBlock.SIZE),
+                    ring.prepWrite(sqeFd, Zeroes.SEGMENT.address(), Math.min(op.remaining, Zeroes.SIZE),
                         op.offset, sqeFlags, userData);
                 }
                 else
