@@ -72,6 +72,10 @@ final class LibC
         FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle STATX = downcall("statx",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK = downcall("lseek",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE_ERRNO);
+    private static final MethodHandle LSEEK_NO_ERRNO = downcall("lseek",
+        FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle IOCTL = downcall("ioctl",
         FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
         Linker.Option.firstVariadicArg(2), CAPTURE_ERRNO);
@@ -252,6 +256,37 @@ final class LibC
         {
             final int result = (int)IOCTL.invokeExact(state, fd, request, argument);
             return -1 == result ? -errno(state) : result;
+        }
+        catch (final Throwable ex)
+        {
+            throw rethrow(ex);
+        }
+    }
+
+    /** {@code lseek(fd, offset, whence)}. @return the new offset or {@code -errno}. */
+    static long lseek(final MemorySegment state, final int fd, final long offset, final int whence)
+    {
+        try
+        {
+            final long result = (long)LSEEK.invokeExact(state, fd, offset, whence);
+            return -1 == result ? -errno(state) : result;
+        }
+        catch (final Throwable ex)
+        {
+            throw rethrow(ex);
+        }
+    }
+
+    /**
+     * {@code lseek} without errno capture: allocation-free in every JIT tier.
+     *
+     * @return the new offset, or {@code -1} on failure (repeat with {@link #lseek} to learn why).
+     */
+    static long lseekNoErrno(final int fd, final long offset, final int whence)
+    {
+        try
+        {
+            return (long)LSEEK_NO_ERRNO.invokeExact(fd, offset, whence);
         }
         catch (final Throwable ex)
         {

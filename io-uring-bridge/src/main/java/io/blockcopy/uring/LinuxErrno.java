@@ -14,6 +14,8 @@ public final class LinuxErrno
     public static final int EINTR = 4;
     /** Input/output error. */
     public static final int EIO = 5;
+    /** No such device or address ({@code lseek SEEK_DATA} past the last data). */
+    public static final int ENXIO = 6;
     /** Bad file descriptor. */
     public static final int EBADF = 9;
     /** Resource temporarily unavailable. */

@@ -15,10 +15,12 @@ import java.nio.file.Path;
  * Opening files as raw descriptors for io_uring, and asking the kernel about them: {@code open}
  * with {@code O_DIRECT} (whose value depends on the architecture), {@code statx} with
  * {@code STATX_DIOALIGN}, and the block-device {@code ioctl}s for size and sector size.
- * Setup-time calls: each allocates a little scratch memory.
+ * Setup-time calls: each allocates a little scratch memory (except {@link #dataRun} on success).
  */
 public final class NativeFiles
 {
+    private static final int SEEK_DATA = 3;
+    private static final int SEEK_HOLE = 4;
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int O_CLOEXEC = 0x80000;
@@ -138,6 +140,39 @@ public final class NativeFiles
                 throw new UringException("ioctl(fd " + fd + ", BLKSSZGET)", -result);
             }
             return size.get(JAVA_INT, 0);
+        }
+    }
+
+    /**
+     * Block status from {@code SEEK_DATA} / {@code SEEK_HOLE}: whether the bytes from {@code offset}
+     * are stored data or a hole that reads as zeros. Two {@code lseek} calls; no allocation unless
+     * a call fails.
+     *
+     * @param end the file size (the end of the last run).
+     * @return the length of the run from {@code offset} (at most {@code maxLength}): positive for
+     *         data, negative for a hole; {@code maxLength} (data) when the file system cannot tell.
+     */
+    public static long dataRun(final int fd, final long offset, final long maxLength, final long end)
+    {
+        final long limit = Math.min(maxLength, end - offset);
+        final long data = LibC.lseekNoErrno(fd, offset, SEEK_DATA);
+        if (data < 0)
+        {
+            return seekFailure(fd, offset) == LinuxErrno.ENXIO ? -limit : limit; // ENXIO: a hole up to the end
+        }
+        if (data > offset)
+        {
+            return -Math.min(data - offset, limit);
+        }
+        final long hole = LibC.lseekNoErrno(fd, offset, SEEK_HOLE);
+        return hole < 0 ? limit : Math.min(hole - offset, limit);
+    }
+
+    private static int seekFailure(final int fd, final long offset)
+    {
+        try (Arena arena = Arena.ofConfined())
+        {
+            return (int)-LibC.lseek(LibC.allocateCallState(arena), fd, offset, SEEK_DATA);
         }
     }
 

@@ -3,6 +3,7 @@ package io.blockcopy.kernel.io;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.lang.foreign.MemorySegment;
+import io.blockcopy.uring.NativeFiles;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
@@ -39,6 +40,7 @@ public final class FileDevice implements BlockDevice
     private final FileOpPool ops;
     private final IoWorkers workers;
     private boolean closed;
+    private int seekFd = -1; // a plain descriptor for SEEK_DATA/SEEK_HOLE, opened on first use
 
     private FileDevice(
         final Path path,
@@ -163,6 +165,32 @@ public final class FileDevice implements BlockDevice
         issue(check, FileOp.WRITE_ZEROES, offset, null, length, callback, tag);
     }
 
+    /**
+     * Block status from {@code SEEK_DATA}/{@code SEEK_HOLE} on a second, read-only descriptor
+     * (FileChannel does not expose its own); everything is data when that cannot be had.
+     */
+    @Override
+    public long blockStatus(final long offset, final long maxLength)
+    {
+        if (closed)
+        {
+            return maxLength;
+        }
+        if (seekFd < 0)
+        {
+            try
+            {
+                seekFd = NativeFiles.open(Path.of(name), true, false);
+            }
+            catch (final IOException ex)
+            {
+                LOG.log(Level.INFO, "no block status for " + name + ": " + ex.getMessage());
+                seekFd = Integer.MIN_VALUE; // do not try again
+            }
+        }
+        return seekFd < 0 ? maxLength : NativeFiles.dataRun(seekFd, offset, maxLength, size);
+    }
+
     @Override
     public void flush(final IoCallback callback, final long tag)
     {
@@ -183,6 +211,10 @@ public final class FileDevice implements BlockDevice
             return;
         }
         closed = true;
+        if (seekFd >= 0)
+        {
+            NativeFiles.close(seekFd);
+        }
         workers.shutdown();
         try
         {

@@ -261,6 +261,13 @@ public final class UringFileDevice implements BlockDevice
         issue(check, UringOp.ZEROES, offset, null, length, callback, tag);
     }
 
+    /** Block status from {@code SEEK_DATA}/{@code SEEK_HOLE} (a block device reports all data). */
+    @Override
+    public long blockStatus(final long offset, final long maxLength)
+    {
+        return closed ? maxLength : NativeFiles.dataRun(fd, offset, maxLength, size);
+    }
+
     @Override
     public void flush(final IoCallback callback, final long tag)
     {
