@@ -487,12 +487,12 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         final long copied = copier.bytesCopied();
         copier.close();
         copyBitmap.close();
-        result.complete(new JobResult(spec.jobId(), outcome, error, copied, total,
-            started ? System.nanoTime() - t0Nanos : 0));
         if (spec.autoDismiss())
         {
             dismiss();
         }
+        result.complete(new JobResult(spec.jobId(), outcome, error, copied, total,
+            started ? System.nanoTime() - t0Nanos : 0));
     }
 
     private void transition(final JobState to)
