@@ -90,64 +90,67 @@ public final class BitmapCommand implements Runnable
         }
     }
 
-    /** {@code bitmap remove IMAGE NAME}. */
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a bitmap (also an inconsistent one).")
-    static final class Remove implements Callable<Integer>
+    /** A command on one named bitmap of an image: {@code bitmap VERB IMAGE NAME}. */
+    abstract static class OnNamedBitmap implements Callable<Integer>
     {
-        @Parameters(index = "0", paramLabel = "IMAGE") Path image;
-        @Parameters(index = "1", paramLabel = "NAME") String name;
+        @Parameters(index = "0", paramLabel = "IMAGE", description = "Raw image.")
+        Path image;
+
+        @Parameters(index = "1", paramLabel = "NAME", description = "Bitmap name.")
+        String name;
 
         @Override
         public Integer call()
         {
-            onImage(image, false, (kernel, device) -> kernel.removeBitmap(device, name));
+            onImage(image, false, this::apply);
             return ExitCodes.OK;
+        }
+
+        abstract void apply(Blockcopy kernel, Device device);
+    }
+
+    /** {@code bitmap remove IMAGE NAME}. */
+    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove a bitmap (also an inconsistent one).")
+    static final class Remove extends OnNamedBitmap
+    {
+        @Override
+        void apply(final Blockcopy kernel, final Device device)
+        {
+            kernel.removeBitmap(device, name);
         }
     }
 
     /** {@code bitmap clear IMAGE NAME}. */
     @Command(name = "clear", mixinStandardHelpOptions = true,
         description = "Clear every bit (e.g. right after a full backup).")
-    static final class Clear implements Callable<Integer>
+    static final class Clear extends OnNamedBitmap
     {
-        @Parameters(index = "0", paramLabel = "IMAGE") Path image;
-        @Parameters(index = "1", paramLabel = "NAME") String name;
-
         @Override
-        public Integer call()
+        void apply(final Blockcopy kernel, final Device device)
         {
-            onImage(image, false, (kernel, device) -> kernel.clearBitmap(device, name));
-            return ExitCodes.OK;
+            kernel.clearBitmap(device, name);
         }
     }
 
     /** {@code bitmap enable IMAGE NAME}. */
     @Command(name = "enable", mixinStandardHelpOptions = true, description = "Start recording writes.")
-    static final class Enable implements Callable<Integer>
+    static final class Enable extends OnNamedBitmap
     {
-        @Parameters(index = "0", paramLabel = "IMAGE") Path image;
-        @Parameters(index = "1", paramLabel = "NAME") String name;
-
         @Override
-        public Integer call()
+        void apply(final Blockcopy kernel, final Device device)
         {
-            onImage(image, false, (kernel, device) -> kernel.enableBitmap(device, name));
-            return ExitCodes.OK;
+            kernel.enableBitmap(device, name);
         }
     }
 
     /** {@code bitmap disable IMAGE NAME}. */
     @Command(name = "disable", mixinStandardHelpOptions = true, description = "Stop recording writes.")
-    static final class Disable implements Callable<Integer>
+    static final class Disable extends OnNamedBitmap
     {
-        @Parameters(index = "0", paramLabel = "IMAGE") Path image;
-        @Parameters(index = "1", paramLabel = "NAME") String name;
-
         @Override
-        public Integer call()
+        void apply(final Blockcopy kernel, final Device device)
         {
-            onImage(image, false, (kernel, device) -> kernel.disableBitmap(device, name));
-            return ExitCodes.OK;
+            kernel.disableBitmap(device, name);
         }
     }
 
