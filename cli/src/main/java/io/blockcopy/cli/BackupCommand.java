@@ -105,6 +105,11 @@ public final class BackupCommand implements Callable<Integer>
         description = "O_DIRECT I/O: auto uses it where the file system allows. Default: ${DEFAULT-VALUE}.")
     private String direct;
 
+    @Option(names = "--backend", defaultValue = "auto", paramLabel = "auto|io_uring|filechannel",
+        description = "I/O backend: io_uring where the kernel allows it (auto), or FileChannel on I/O threads. " +
+            "Default: ${DEFAULT-VALUE}.")
+    private String backend;
+
     @Option(names = "--job-id", defaultValue = "backup0", description = "Job id. Default: ${DEFAULT-VALUE}.")
     private String jobId;
 
@@ -124,6 +129,7 @@ public final class BackupCommand implements Callable<Integer>
     {
         final SyncMode syncMode = CliArgs.syncMode(sync);
         final FileDeviceOptions.DirectMode directMode = CliArgs.directMode(direct);
+        final FileDeviceOptions.Backend ioBackend = CliArgs.backend(backend);
         final BackupSpec.Builder builder = BackupSpec.builder(0, 1).jobId(jobId).sync(syncMode)
             .bitmap(bitmap, null == bitmapMode ? null : CliArgs.bitmapMode(bitmapMode)).speed(speed)
             .onErrors(CliArgs.errorPolicy("--on-source-error", onSourceError),
@@ -137,10 +143,11 @@ public final class BackupCommand implements Callable<Integer>
         try (Blockcopy kernel = Blockcopy.start())
         {
             final Device src = kernel.openFile(source, FileDeviceOptions.DEFAULT.withReadOnly(null == bitmap)
-                .withDirect(directMode));
+                .withDirect(directMode).withBackend(ioBackend));
             final Device dst = targetExists ?
-                kernel.openFile(target, FileDeviceOptions.DEFAULT.withDirect(directMode)) :
-                kernel.createFile(target, src.size(), FileDeviceOptions.DEFAULT.withDirect(directMode));
+                kernel.openFile(target, FileDeviceOptions.DEFAULT.withDirect(directMode).withBackend(ioBackend)) :
+                kernel.createFile(target, src.size(), FileDeviceOptions.DEFAULT.withDirect(directMode)
+                    .withBackend(ioBackend));
             final Job job;
             try
             {

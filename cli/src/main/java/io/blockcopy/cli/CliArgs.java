@@ -48,6 +48,14 @@ final class CliArgs
                 Arrays.stream(CbwErrorPolicy.values()).map(CbwErrorPolicy::qmpName).toList() + ", got '" + text + "'"));
     }
 
+    static FileDeviceOptions.Backend backend(final String text)
+    {
+        return Arrays.stream(FileDeviceOptions.Backend.values())
+            .filter(m -> m.name().equalsIgnoreCase(text)).findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("--backend must be auto, io_uring or filechannel, got '" +
+                text + "'"));
+    }
+
     static FileDeviceOptions.DirectMode directMode(final String text)
     {
         return Arrays.stream(FileDeviceOptions.DirectMode.values())

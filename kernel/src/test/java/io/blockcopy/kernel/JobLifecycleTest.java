@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.blockcopy.kernel.job.BackupSpec;
 import io.blockcopy.kernel.job.JobEvent;
 import io.blockcopy.kernel.job.JobOutcome;
+import io.blockcopy.kernel.job.JobResult;
 import io.blockcopy.kernel.job.JobState;
 import io.blockcopy.kernel.job.SyncMode;
 import java.lang.foreign.MemorySegment;
@@ -186,5 +187,34 @@ class JobLifecycleTest
         final var result = job.awaitResult(Duration.ofSeconds(30));
         assertThat(result.outcome()).isEqualTo(JobOutcome.FAILED);
         assertThat(result.error()).isEqualTo("flush of the target failed: Input/output error (EIO)");
+    }
+
+    @Test
+    void unalignedImageOfOddSizeIsCopiedWhole() throws Exception
+    {
+        // iotest 304: a 4097-byte-like image, smaller than one cluster and not a multiple of it
+        final Device source = fixture.randomMemory("src", 4608, 11);
+        final Device target = kernel.openMemory("dst", 4608);
+        final JobResult result = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j").build())
+            .awaitResult(Duration.ofSeconds(30));
+        assertThat(result.isSuccess()).isTrue();
+        assertThat(result.bytesCopied()).isEqualTo(4608);
+        assertThat(KernelFixture.contents(target).mismatch(KernelFixture.contents(source))).isEqualTo(-1);
+    }
+
+    @Test
+    void closingTheKernelCancelsARunningBackupCleanly() throws Exception
+    {
+        // iotest 185: quit with a throttled backup running ends it with BLOCK_JOB_CANCELLED
+        final KernelFixture other = new KernelFixture();
+        final Device source = other.randomMemory("src", SIZE, 12);
+        final Device target = other.kernel.openMemory("dst", SIZE);
+        final Job job = other.kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j")
+            .speed(65536).maxChunk(65536).build());
+        Thread.sleep(50);
+        other.close();
+        assertThat(job.result().isDone()).isTrue();
+        assertThat(job.result().get().outcome()).isEqualTo(JobOutcome.CANCELLED);
+        assertThat(other.eventsOf("j")).anyMatch(e -> e instanceof JobEvent.Cancelled c && c.offset() < SIZE);
     }
 }
