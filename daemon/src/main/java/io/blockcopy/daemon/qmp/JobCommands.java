@@ -39,7 +39,7 @@ final class JobCommands
         dispatcher.register("query-block-jobs", this::queryBlockJobs);
         jobVerb(dispatcher, "job-pause", Blockcopy::pauseJob);
         jobVerb(dispatcher, "job-resume", Blockcopy::resumeJob);
-        jobVerb(dispatcher, "job-cancel", Blockcopy::cancelJob);
+        jobVerb(dispatcher, "job-cancel", JobCommands::cancel);
         jobVerb(dispatcher, "job-complete", Blockcopy::completeJob);
         jobVerb(dispatcher, "job-finalize", Blockcopy::finalizeJob);
         jobVerb(dispatcher, "job-dismiss", Blockcopy::dismissJob);
@@ -99,7 +99,7 @@ final class JobCommands
         final String id = args.string("device");
         args.optBool("force", false);
         args.done();
-        kernel.cancelJob(blockJob(id));
+        cancel(kernel, blockJob(id));
         return Map.of();
     }
 
@@ -110,6 +110,20 @@ final class JobCommands
         args.done();
         kernel.setJobSpeed(blockJob(id), speed);
         return Map.of();
+    }
+
+    /**
+     * Cancels job {@code id}. QEMU lets a paused job run again before it aborts (its state table has
+     * no paused-to-aborting edge, and neither has the kernel's, whose cancel refuses a paused job),
+     * so a paused job is resumed first: clients see {@code running}, then {@code aborting}, as with QEMU.
+     */
+    static void cancel(final Blockcopy kernel, final String id)
+    {
+        if (kernel.job(id).map(job -> job.info().state() == JobState.PAUSED).orElse(false))
+        {
+            kernel.resumeJob(id);
+        }
+        kernel.cancelJob(id);
     }
 
     /** @return {@code id} if a job has it, else QEMU's {@code DeviceNotActive} error. */

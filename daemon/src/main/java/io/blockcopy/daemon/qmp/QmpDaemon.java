@@ -1,6 +1,7 @@
 package io.blockcopy.daemon.qmp;
 
 import io.blockcopy.kernel.Blockcopy;
+import io.blockcopy.kernel.job.JobInfo;
 import java.io.IOException;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -138,6 +139,22 @@ public final class QmpDaemon implements AutoCloseable
         Thread.ofPlatform().name("qmp-quit").start(this::close);
     }
 
+    /** Cancels every job that accepts it, resuming paused ones first (see {@link JobCommands#cancel}). */
+    private void cancelJobs()
+    {
+        for (final JobInfo job : kernel.queryJobs())
+        {
+            try
+            {
+                JobCommands.cancel(kernel, job.jobId());
+            }
+            catch (final IllegalArgumentException | IllegalStateException concludedOrGone)
+            {
+                // nothing left to stop
+            }
+        }
+    }
+
     /**
      * Shuts down: refuses further commands, stops listening, emits {@code SHUTDOWN}, stops the NBD
      * server (its clients' outstanding requests answered first), cancels every job and closes every
@@ -168,6 +185,7 @@ public final class QmpDaemon implements AutoCloseable
                 try
                 {
                     nbd.close();
+                    cancelJobs();
                 }
                 finally
                 {
