@@ -21,21 +21,25 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {
-        "Run blockcopy as a daemon driven over QMP, the JSON protocol of QEMU's monitor, so scripts",
-        "written for qemu-storage-daemon drive it unchanged: blockdev-add (file, raw), dirty bitmaps,",
-        "blockdev-backup, transaction, query-jobs, job-*, nbd-server-start, block-export-add, quit.",
-        "Exported nodes are served over NBD, so qemu-io, qemu-img or a VM can be the guest of a backup.",
+        "Run blockcopy as a daemon driven over QMP, the JSON protocol of QEMU's",
+        "monitor, so scripts written for qemu-storage-daemon drive it unchanged:",
+        "blockdev-add (file, raw), dirty bitmaps, blockdev-backup, transaction,",
+        "query-jobs, job-*, nbd-server-start, block-export-add, quit. Exported nodes",
+        "are served over NBD, so qemu-io, qemu-img or a VM can be a backup's guest.",
         "",
-        "It prints where it listens, then serves until a client sends {\"execute\": \"quit\"} or the",
-        "process gets SIGTERM (or Ctrl-C). Either way it shuts down cleanly: running jobs are cancelled",
-        "(their clients see BLOCK_JOB_CANCELLED), NBD clients get answers to what they sent, every",
-        "device is closed (persistent bitmaps stored) and the socket files are removed.",
+        "It prints where it listens, then serves until a client sends",
+        "{\"execute\": \"quit\"} or the process gets SIGTERM (or Ctrl-C). Either way it",
+        "shuts down cleanly: running jobs are cancelled (clients see",
+        "BLOCK_JOB_CANCELLED), NBD clients get answers to what they sent, every",
+        "device is closed (persistent bitmaps stored), the socket files are removed.",
         ""},
     footer = {"", "Example:",
         "  blockcopy serve --qmp /run/bc/qmp.sock --nbd /run/bc/nbd.sock &",
-        "  printf '%s\\n' '{\"execute\":\"qmp_capabilities\"}' \\",
-        "    '{\"execute\":\"blockdev-add\",\"arguments\":{\"driver\":\"file\",\"node-name\":\"disk\",\"filename\":\"disk.raw\"}}' \\",
-        "    '{\"execute\":\"quit\"}' | socat - UNIX-CONNECT:/run/bc/qmp.sock",
+        "  socat - UNIX-CONNECT:/run/bc/qmp.sock",
+        "  {\"execute\": \"qmp_capabilities\"}",
+        "  {\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"file\",",
+        "      \"node-name\": \"disk\", \"filename\": \"disk.raw\"}}",
+        "  {\"execute\": \"quit\"}",
         "", "See docs/qmp.md for every command and how blockcopy differs from QEMU."})
 public final class ServeCommand implements Callable<Integer>
 {
@@ -53,8 +57,8 @@ public final class ServeCommand implements Callable<Integer>
     private String qmpTcp;
 
     @Option(names = "--nbd", paramLabel = "SOCKET_PATH|HOST:PORT",
-        description = {"Start the NBD server at once, as nbd-server-start would: a Unix socket path or a",
-            "loopback HOST:PORT. Without it, clients start it with nbd-server-start."})
+        description = "Start the NBD server at once, as nbd-server-start would, on a Unix socket path or a " +
+            "loopback HOST:PORT.")
     private String nbd;
 
     @Option(names = "--max-clients", defaultValue = "" + QmpDaemonOptions.MAX_CLIENTS_DEFAULT, paramLabel = "N",

@@ -61,7 +61,8 @@ class ServeCommandTest
         final List<String> replies = converse(qmp, "{\"execute\": \"qmp_capabilities\"}",
             "{\"execute\": \"blockdev-add\", \"arguments\": {\"driver\": \"file\", \"node-name\": \"disk\", " +
                 "\"filename\": \"" + image + "\"}}",
-            "{\"execute\": \"block-export-add\", \"arguments\": {\"type\": \"nbd\", \"id\": \"e\", \"node-name\": \"disk\"}}",
+            "{\"execute\": \"block-export-add\", \"arguments\": {\"type\": \"nbd\", \"id\": \"e\", " +
+                "\"node-name\": \"disk\"}}",
             "{\"execute\": \"quit\"}");
         assertThat(replies).containsOnly("{\"return\": {}}");
         assertThat(exit.get(30, TimeUnit.SECONDS)).isEqualTo(ExitCodes.OK);
@@ -80,7 +81,8 @@ class ServeCommandTest
             "java.base/jdk.internal.misc=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
             BlockcopyCommand.class.getName(), "serve", "--qmp", qmp.toString()));
         final Path log = dir.resolve("serve.log");
-        final Process serve = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        final Process serve = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+            .start();
         try
         {
             awaitServing(() -> read(log));

@@ -104,7 +104,8 @@ final class BlockdevCommands
         if (!"file".equals(childDriver) && !"host_device".equals(childDriver))
         {
             throw "raw".equals(childDriver) || OTHER_QEMU_DRIVERS.contains(childDriver) ?
-                QmpError.generic("blockcopy's raw driver needs a file or host_device child, not '" + childDriver + "'") :
+                QmpError.generic("blockcopy's raw driver needs a file or host_device child, not '" +
+                    childDriver + "'") :
                 childArgs.badValue("driver", childDriver);
         }
         final BaseOptions childBase = baseOptions(childArgs, false);

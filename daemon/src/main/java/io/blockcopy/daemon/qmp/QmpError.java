@@ -15,8 +15,6 @@ public final class QmpError extends RuntimeException
     public static final String COMMAND_NOT_FOUND = "CommandNotFound";
     /** No block job by that name ({@code block-job-*}). */
     public static final String DEVICE_NOT_ACTIVE = "DeviceNotActive";
-    /** No device by that name. */
-    public static final String DEVICE_NOT_FOUND = "DeviceNotFound";
 
     private final String errorClass;
 

@@ -40,7 +40,7 @@ final class QmpFramer
         this.maxBytes = maxBytes;
     }
 
-    /** Consumes {@code count} bytes of {@code bytes} from {@code offset}, reporting texts and errors to {@code sink}. */
+    /** Consumes {@code count} bytes of {@code bytes} from {@code offset}; texts and errors go to {@code sink}. */
     void feed(final byte[] bytes, final int offset, final int count, final Sink sink)
     {
         for (int i = offset; i < offset + count; i++)

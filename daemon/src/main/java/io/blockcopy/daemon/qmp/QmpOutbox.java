@@ -34,6 +34,7 @@ final class QmpOutbox
      * @param capacity   lines that may wait to be written.
      * @param onOverflow run once, on the offering thread, when a line does not fit (must not block).
      * @param onFailure  run on the writer thread when the socket cannot be written.
+     * @param name       the session's name, for the writer thread's name.
      */
     QmpOutbox(final SocketChannel channel, final int capacity, final Runnable onOverflow, final Runnable onFailure,
         final String name)

@@ -173,17 +173,11 @@ final class QmpSession implements Runnable
     /** {@code qmp_capabilities}: blockcopy offers no capability, so {@code enable} must be empty. */
     private void negotiate(final QmpArgs args)
     {
-        if (args.has("enable"))
+        final List<?> enable = args.has("enable") ? args.array("enable") : List.of();
+        if (!enable.isEmpty())
         {
-            final List<?> enable = args.array("enable");
-            for (int i = 0; i < enable.size(); i++)
-            {
-                if (!"oob".equals(enable.get(i)))
-                {
-                    throw args.badValue("enable[" + i + "]", String.valueOf(enable.get(i)));
-                }
-                throw QmpError.generic("Capability 'oob' not available");
-            }
+            throw "oob".equals(enable.getFirst()) ? QmpError.generic("Capability 'oob' not available") :
+                args.badValue("enable[0]", String.valueOf(enable.getFirst()));
         }
         args.done();
         negotiated = true;

@@ -14,7 +14,8 @@ class JsonParserTest
     @Test
     void readsEveryKindOfValueAndWritesItBack()
     {
-        final String text = "{\"a\": [1, -2, 3.5, 1e3, true, false, null], \"b\": {\"c\": \"x\\\"y\\\\z\\n\\u00e9\\ud83d\\ude00\"}}";
+        final String text = "{\"a\": [1, -2, 3.5, 1e3, true, false, null], " +
+            "\"b\": {\"c\": \"x\\\"y\\\\z\\n\\u00e9\\ud83d\\ude00\"}}";
         final Object value = JsonParser.parse(text);
         final Map<String, Object> expected = new LinkedHashMap<>();
         expected.put("a", java.util.Arrays.asList(1L, -2L, 3.5, 1000.0, true, false, null));

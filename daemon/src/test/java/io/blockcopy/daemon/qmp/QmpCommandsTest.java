@@ -38,7 +38,8 @@ class QmpCommandsTest
                 "file", args("driver", "file", "filename", b.toString())));
             client.ok("blockdev-add", args("driver", "raw", "node-name", "ra", "file", "a"));
             @SuppressWarnings("unchecked")
-            final List<Map<String, Object>> nodes = (List<Map<String, Object>>)client.ok("query-named-block-nodes", null);
+            final List<Map<String, Object>> nodes =
+                (List<Map<String, Object>>)client.ok("query-named-block-nodes", null);
             assertThat(nodes).extracting(node -> node.get("node-name")).containsExactly("a", "#block0", "b", "ra");
             assertThat(nodes.get(2)).containsEntry("drv", "raw").containsEntry("ro", true)
                 .containsEntry("file", b.toString());
@@ -52,7 +53,8 @@ class QmpCommandsTest
                 "filename", a.toString()))).containsEntry("desc", "Invalid node-name: '9bad'");
             assertThat(client.error("blockdev-add", args("driver", "file", "node-name", "x",
                 "filename", dir.resolve("missing.raw").toString())))
-                .containsEntry("desc", "Could not open '" + dir.resolve("missing.raw") + "': No such file or directory");
+                .containsEntry("desc", "Could not open '" + dir.resolve("missing.raw") +
+                    "': No such file or directory");
             assertThat(client.error("blockdev-add", args("driver", "file", "node-name", "x", "filename", a.toString(),
                 "cache", args("direct", "yes")))).containsEntry("desc",
                 "Invalid parameter type for 'cache.direct', expected: boolean");
@@ -207,7 +209,8 @@ class QmpCommandsTest
                 args("type", "blockdev-backup", "data", args("job-id", "ja", "device", "a", "target", "ta",
                     "sync", "full")),
                 args("type", "blockdev-backup", "data", args("job-id", "jb", "device", "b", "target", "tb",
-                    "sync", "bitmap")))))).containsEntry("desc", "must provide a valid bitmap name for 'bitmap' sync mode");
+                    "sync", "bitmap")))))).containsEntry("desc",
+                "must provide a valid bitmap name for 'bitmap' sync mode");
             assertThat(client.ok("query-jobs", null)).as("nothing started").isEqualTo(List.of());
             assertThat(client.error("block-dirty-bitmap-remove", args("node", "a", "name", "x")))
                 .as("the bitmap add was rolled back").containsEntry("desc", "Dirty bitmap 'x' not found");
@@ -243,7 +246,8 @@ class QmpCommandsTest
             client.ok("blockdev-backup", args("job-id", "slow", "device", "a", "target", "b", "sync", "full",
                 "speed", 65536));
             client.ok("job-pause", args("id", "slow"));
-            client.ok("nbd-server-start", args("addr", args("type", "unix", "path", dir.resolve("nbd.sock").toString())));
+            client.ok("nbd-server-start",
+                args("addr", args("type", "unix", "path", dir.resolve("nbd.sock").toString())));
             client.ok("block-export-add", args("type", "nbd", "id", "e", "node-name", "a"));
             assertThat(client.ok("quit", null)).isEqualTo(Map.of());
             watcher.awaitEvent("SHUTDOWN", data -> Boolean.FALSE.equals(data.get("guest")), WAIT);

@@ -138,7 +138,8 @@ class QmpCompatScriptTest
             for (final QmpScriptRunner.StepTime step : RUNS.get(server).steps())
             {
                 rows.computeIfAbsent(step.label(), label -> new LinkedHashMap<>())
-                    .merge(server, new double[] {1, step.nanos() / 1e6}, (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
+                    .merge(server, new double[] {1, step.nanos() / 1e6},
+                        (a, b) -> new double[] {a[0] + b[0], a[1] + b[1]});
             }
         }
         final StringBuilder out = new StringBuilder();
@@ -146,7 +147,8 @@ class QmpCompatScriptTest
         servers.forEach(server -> out.append("---:|"));
         out.append('\n');
         out.append("| server start, connect, greeting |");
-        servers.forEach(server -> out.append(String.format(Locale.ROOT, " %.1f |", RUNS.get(server).startNanos() / 1e6)));
+        servers.forEach(server ->
+            out.append(String.format(Locale.ROOT, " %.1f |", RUNS.get(server).startNanos() / 1e6)));
         out.append('\n');
         rows.forEach((label, perServer) ->
         {

@@ -75,7 +75,8 @@ class QmpProtocolTest
             cases.put("{\"arguments\": {}}", "QMP input lacks member 'execute'");
             cases.put("{\"execute\": 5}", "QMP input member 'execute' must be a string");
             cases.put("{\"execute\": \"query-jobs\", \"control\": {}}", "QMP input member 'control' is unexpected");
-            cases.put("{\"execute\": \"query-jobs\", \"arguments\": []}", "QMP input member 'arguments' must be an object");
+            cases.put("{\"execute\": \"query-jobs\", \"arguments\": []}",
+                "QMP input member 'arguments' must be an object");
             cases.put("{\"exec-oob\": \"query-jobs\"}", "The command query-jobs does not support OOB");
             cases.put("{\"execute\": \"query-jobs\", \"execute\": \"x\"}", "JSON parse error, duplicate key");
             cases.put("{\"execute\": \"query-jobs\", }", "JSON parse error, key is not a string in object");
@@ -284,7 +285,8 @@ class QmpProtocolTest
     void listensOnLoopbackTcpOnly() throws Exception
     {
         try (QmpDaemon daemon = QmpDaemon.start(QmpDaemonOptions.DEFAULT,
-            UnixDomainSocketAddress.of(dir.resolve("q.sock")), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            UnixDomainSocketAddress.of(dir.resolve("q.sock")),
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
              QmpTestClient client = QmpTestClient.connect(daemon.addresses().get(1)))
         {
             assertThat(client.ok("qmp_capabilities", null)).isEqualTo(Map.of());

@@ -100,7 +100,8 @@ final class QmpScriptRunner
         {
             final List<String> argv = (List<String>)step.get("run");
             runProgram(index, argv, step);
-            return "run " + argv.getFirst() + (argv.size() > 1 && !argv.get(1).startsWith("/") ? " " + argv.get(1) : "");
+            final boolean option = argv.size() > 1 && !argv.get(1).startsWith("/");
+            return "run " + argv.getFirst() + (option ? " " + argv.get(1) : "");
         }
         if (step.containsKey("event"))
         {
@@ -109,8 +110,8 @@ final class QmpScriptRunner
             final List<String> lacks = (List<String>)step.getOrDefault("lacks", List.of());
             try
             {
-                client.awaitEvent(name, actual -> matches(data, actual) && lacks.stream().noneMatch(actual::containsKey),
-                    EVENT_TIMEOUT);
+                client.awaitEvent(name,
+                    actual -> matches(data, actual) && lacks.stream().noneMatch(actual::containsKey), EVENT_TIMEOUT);
             }
             catch (final AssertionError ex)
             {

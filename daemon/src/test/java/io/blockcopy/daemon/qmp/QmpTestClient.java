@@ -196,12 +196,6 @@ final class QmpTestClient implements AutoCloseable
         }
     }
 
-    /** @return the events received so far and not yet awaited (for inspection). */
-    List<Map<String, Object>> pendingEvents()
-    {
-        return events;
-    }
-
     /** @return the next message, failing after {@code timeout}; {@link #isClosed} tells the end apart. */
     Map<String, Object> next(final Duration timeout) throws InterruptedException
     {
