@@ -1,5 +1,6 @@
 package io.blockcopy.daemon.nbd;
 
+import io.blockcopy.daemon.net.Acceptor;
 import io.blockcopy.kernel.Blockcopy;
 import io.blockcopy.kernel.Device;
 import java.io.IOException;
@@ -85,7 +86,7 @@ public final class NbdServer implements AutoCloseable
         {
             for (final SocketAddress address : addresses)
             {
-                server.acceptors.add(Acceptor.open(address, server::onAccept));
+                server.acceptors.add(Acceptor.open("nbd", address, server::onAccept));
             }
         }
         catch (final IOException | RuntimeException ex)

@@ -1,4 +1,4 @@
-package io.blockcopy.daemon.nbd;
+package io.blockcopy.daemon.net;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -11,17 +11,18 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.function.Consumer;
 
 /**
  * Listens on one address (a Unix socket path, or a TCP address on the loopback interface) and hands
- * every accepted connection to the server, from its own virtual thread.
+ * every accepted connection to a server (NBD or QMP), from its own virtual thread.
  *
- * <p>TCP is limited to loopback addresses because the server has no TLS and no authentication:
- * whoever reaches the socket can read and write the exported devices. A Unix socket path must not
- * exist yet; the acceptor deletes it when closed.
+ * <p>TCP is limited to loopback addresses because the servers have no TLS and no authentication:
+ * whoever reaches the socket can read and write the devices. A Unix socket path must not exist
+ * yet; the acceptor deletes it when closed.
  */
-final class Acceptor implements AutoCloseable
+public final class Acceptor implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(Acceptor.class.getName());
     private static final long ACCEPT_RETRY_MS = 100;
@@ -30,25 +31,30 @@ final class Acceptor implements AutoCloseable
     private final SocketAddress boundAddress;
     private final Path socketPath;
     private final boolean tcp;
+    private final String role;
     private final Thread thread;
 
-    private Acceptor(final ServerSocketChannel channel, final Path socketPath, final Consumer<SocketChannel> onAccept)
-        throws IOException
+    private Acceptor(final String role, final ServerSocketChannel channel, final Path socketPath,
+        final Consumer<SocketChannel> onAccept) throws IOException
     {
+        this.role = role;
         this.channel = channel;
         this.boundAddress = channel.getLocalAddress();
         this.socketPath = socketPath;
         this.tcp = null == socketPath;
-        this.thread = Thread.ofVirtual().name("nbd-accept " + boundAddress).start(() -> acceptLoop(onAccept));
+        this.thread = Thread.ofVirtual().name(role + "-accept " + boundAddress).start(() -> acceptLoop(onAccept));
     }
 
     /**
      * Binds {@code address} and starts accepting.
      *
+     * @param role     the protocol, for thread names and messages ("nbd", "qmp").
+     * @param onAccept called with every accepted connection, on the acceptor's thread.
      * @throws IllegalArgumentException for a non-loopback TCP address or an unsupported address type.
      * @throws IOException              if the address cannot be bound (a socket path that exists included).
      */
-    static Acceptor open(final SocketAddress address, final Consumer<SocketChannel> onAccept) throws IOException
+    public static Acceptor open(final String role, final SocketAddress address, final Consumer<SocketChannel> onAccept)
+        throws IOException
     {
         if (address instanceof UnixDomainSocketAddress unix)
         {
@@ -58,28 +64,28 @@ final class Acceptor implements AutoCloseable
                     "remove it first)");
             }
             final ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-            return bound(channel, address, unix.getPath(), onAccept);
+            return bound(role, channel, address, unix.getPath(), onAccept);
         }
         if (address instanceof InetSocketAddress inet)
         {
             if (inet.isUnresolved() || !inet.getAddress().isLoopbackAddress())
             {
-                throw new IllegalArgumentException("NBD over TCP listens on loopback addresses only (no TLS, no " +
-                    "authentication), not on " + inet);
+                throw new IllegalArgumentException(role.toUpperCase(Locale.ROOT) + " over TCP listens on " +
+                    "loopback addresses only (no TLS, no authentication), not on " + inet);
             }
-            return bound(ServerSocketChannel.open(), address, null, onAccept);
+            return bound(role, ServerSocketChannel.open(), address, null, onAccept);
         }
         throw new IllegalArgumentException("cannot listen on " + address + ": need a Unix socket path or a TCP " +
             "address");
     }
 
-    private static Acceptor bound(final ServerSocketChannel channel, final SocketAddress address, final Path socketPath,
-        final Consumer<SocketChannel> onAccept) throws IOException
+    private static Acceptor bound(final String role, final ServerSocketChannel channel, final SocketAddress address,
+        final Path socketPath, final Consumer<SocketChannel> onAccept) throws IOException
     {
         try
         {
             channel.bind(address);
-            return new Acceptor(channel, socketPath, onAccept);
+            return new Acceptor(role, channel, socketPath, onAccept);
         }
         catch (final IOException | RuntimeException ex)
         {
@@ -89,7 +95,7 @@ final class Acceptor implements AutoCloseable
     }
 
     /** @return the address bound (with the actual port when TCP port 0 was asked for). */
-    SocketAddress address()
+    public SocketAddress address()
     {
         return boundAddress;
     }
@@ -114,7 +120,7 @@ final class Acceptor implements AutoCloseable
             catch (final IOException ex)
             {
                 // e.g. out of file descriptors: keep listening, but do not spin
-                LOG.log(System.Logger.Level.WARNING, "nbd: accept on " + boundAddress + " failed: " + ex);
+                LOG.log(System.Logger.Level.WARNING, role + ": accept on " + boundAddress + " failed: " + ex);
                 try
                 {
                     Thread.sleep(ACCEPT_RETRY_MS);
@@ -127,7 +133,7 @@ final class Acceptor implements AutoCloseable
         }
     }
 
-    /** proto.md: TCP clients and servers should disable Nagle's algorithm. */
+    /** Request-reply protocols want no Nagle delay (NBD's proto.md asks for it). */
     private static void noDelay(final SocketChannel client) throws IOException
     {
         try
@@ -156,7 +162,7 @@ final class Acceptor implements AutoCloseable
         }
         catch (final IOException ex)
         {
-            LOG.log(System.Logger.Level.WARNING, "nbd: cannot clean up listener " + boundAddress + ": " + ex);
+            LOG.log(System.Logger.Level.WARNING, role + ": cannot clean up listener " + boundAddress + ": " + ex);
         }
         catch (final InterruptedException ex)
         {
