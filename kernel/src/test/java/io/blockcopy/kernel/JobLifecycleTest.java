@@ -100,6 +100,8 @@ class JobLifecycleTest
 
         kernel.setJobSpeed("j", 0);
         kernel.resumeJob("j");
+        kernel.pauseJob("j");
+        kernel.resumeJob("j");
         assertThat(job.awaitResult(Duration.ofSeconds(30)).isSuccess()).isTrue();
         assertThat(KernelFixture.contents(target).mismatch(t0)).isEqualTo(-1);
     }
@@ -216,5 +218,20 @@ class JobLifecycleTest
         assertThat(job.result().isDone()).isTrue();
         assertThat(job.result().get().outcome()).isEqualTo(JobOutcome.CANCELLED);
         assertThat(other.eventsOf("j")).anyMatch(e -> e instanceof JobEvent.Cancelled c && c.offset() < SIZE);
+    }
+
+    @Test
+    void cancellingAPausedJobRunsItAgainThenAborts() throws Exception
+    {
+        final Device source = fixture.randomMemory("src", SIZE, 13);
+        final Device target = kernel.openMemory("dst", SIZE);
+        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j").speed(1 << 20)
+            .maxChunk(65536).build());
+        kernel.pauseJob("j");
+        kernel.cancelJob("j");
+        assertThat(job.awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.CANCELLED);
+        assertThat(fixture.eventsOf("j")).containsSubsequence(new JobEvent.StatusChange("j", JobState.PAUSED),
+            new JobEvent.StatusChange("j", JobState.RUNNING), new JobEvent.StatusChange("j", JobState.ABORTING),
+            new JobEvent.StatusChange("j", JobState.CONCLUDED));
     }
 }

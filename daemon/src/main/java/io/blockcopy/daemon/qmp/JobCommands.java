@@ -19,8 +19,6 @@ import java.util.function.BiConsumer;
 final class JobCommands
 {
     private static final String JOB_TYPE = "backup";
-    private static final int CANCEL_ATTEMPTS = 100;
-
     private final Blockcopy kernel;
     private final NodeRegistry nodes;
     private final QmpJobs jobs;
@@ -113,39 +111,10 @@ final class JobCommands
         return Map.of();
     }
 
-    /**
-     * Cancels job {@code id}. QEMU lets a paused job run again before it aborts (its state table has
-     * no paused-to-aborting edge, and neither has the kernel's, whose cancel refuses a paused job),
-     * so a paused job is resumed first: clients see {@code running}, then {@code aborting}, as with
-     * QEMU. A job paused by {@code on-*-error: stop} retries its failed I/O when resumed and may pause
-     * again before the cancel reaches it; then this tries again, a bounded number of times.
-     */
+    /** Cancels job {@code id} (a paused job runs again, then aborts, as in QEMU). */
     static void cancel(final Blockcopy kernel, final String id)
     {
-        for (int attempt = 1; ; attempt++)
-        {
-            if (isPaused(kernel, id))
-            {
-                kernel.resumeJob(id);
-            }
-            try
-            {
-                kernel.cancelJob(id);
-                return;
-            }
-            catch (final IllegalStateException ex)
-            {
-                if (attempt == CANCEL_ATTEMPTS || !isPaused(kernel, id))
-                {
-                    throw ex;
-                }
-            }
-        }
-    }
-
-    private static boolean isPaused(final Blockcopy kernel, final String id)
-    {
-        return kernel.job(id).map(job -> job.info().state() == JobState.PAUSED).orElse(false);
+        kernel.cancelJob(id);
     }
 
     /** @return {@code id} if a job has it, else QEMU's {@code DeviceNotActive} error. */

@@ -398,6 +398,10 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     private void abortAs(final String message)
     {
         error = message;
+        if (state == JobState.PAUSED)
+        {
+            transition(JobState.RUNNING); // as QEMU: a paused job runs again before it aborts
+        }
         transition(JobState.ABORTING);
         copier.setBackgroundEnabled(false);
         detach();
