@@ -52,7 +52,6 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     private boolean attached;
     private volatile boolean userPaused;
     private boolean flushing;
-    private boolean cancelled;
     private long t0Nanos;
 
     BackupJob(final BackupSpec spec, final SyncMode sync, final BitmapMode bitmapMode, final DeviceNode source,
