@@ -234,4 +234,19 @@ class JobLifecycleTest
             new JobEvent.StatusChange("j", JobState.RUNNING), new JobEvent.StatusChange("j", JobState.ABORTING),
             new JobEvent.StatusChange("j", JobState.CONCLUDED));
     }
+
+    @Test
+    void pausedDuringTheFinalFlushFinishesWhenResumed() throws Exception
+    {
+        final Device source = fixture.randomMemory("src", SIZE, 14);
+        final Device target = kernel.openMemory("dst", SIZE, io.blockcopy.kernel.io.FaultPlan.parse("flush:latency=300ms"));
+        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j").build());
+        KernelFixture.await(() -> job.info().done() == SIZE, "every cluster copied, flush in flight");
+        kernel.pauseJob("j");
+        Thread.sleep(400); // the flush completes while paused
+        assertThat(job.info().state()).isEqualTo(JobState.PAUSED);
+        assertThat(job.result().isDone()).isFalse();
+        kernel.resumeJob("j");
+        assertThat(job.awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.COMPLETED);
+    }
 }

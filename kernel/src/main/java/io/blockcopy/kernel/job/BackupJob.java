@@ -52,6 +52,7 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     private boolean attached;
     private volatile boolean userPaused;
     private boolean flushing;
+    private boolean doneWhilePaused;
     private long t0Nanos;
 
     BackupJob(final BackupSpec spec, final SyncMode sync, final BitmapMode bitmapMode, final DeviceNode source,
@@ -211,6 +212,11 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
 
     private void becomeWaiting()
     {
+        if (state == JobState.PAUSED)
+        {
+            doneWhilePaused = true; // paused during the final flush: it finishes when resumed
+            return;
+        }
         transition(JobState.WAITING);
         group.onMemberWaiting();
     }
@@ -307,6 +313,12 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         if (state == JobState.PAUSED)
         {
             transition(JobState.RUNNING);
+            if (doneWhilePaused)
+            {
+                doneWhilePaused = false;
+                becomeWaiting();
+                return;
+            }
             copier.setBackgroundEnabled(sync != SyncMode.NONE);
             checkProgress();
         }
