@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
         "exactly as it was when the backup started.",
         "",
         "Start with 'blockcopy demo' to watch a live backup under a write storm, proven exact."},
-    subcommands = {BackupCommand.class, BitmapCommand.class, DemoCommand.class, CommandLine.HelpCommand.class},
+    subcommands = {BackupCommand.class, BitmapCommand.class, DemoCommand.class, StressCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Sizes accept binary suffixes: 4096, 64K, 1M, 4G. Exit codes: 0 success, 1 the job failed,",
         "2 bad input (nothing was changed)."})
 public final class BlockcopyCommand implements Runnable
