@@ -4,7 +4,9 @@ import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.FaultInjectingDevice;
 import io.blockcopy.kernel.io.MemoryDevice;
+import io.blockcopy.kernel.io.RawImages;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -80,11 +82,11 @@ public sealed interface DeviceImage
         {
             try
             {
-                return io.blockcopy.kernel.io.RawImages.size(path);
+                return RawImages.size(path);
             }
             catch (final IOException ex)
             {
-                throw new java.io.UncheckedIOException("cannot size " + path, ex);
+                throw new UncheckedIOException("cannot size " + path, ex);
             }
         }
 

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * copied {@value #NO_PAUSE_PERCENT} % of its data (a pause during the final flush breaks the job's
  * state machine), and it cancels only a job it has not paused (cancelling a paused job throws).
  */
-public final class VerbChaos implements AutoCloseable
+public final class VerbChaos
 {
     private static final long[] SPEEDS = {0, 1L << 20, 8L << 20, 64L << 20};
     private static final int CANCEL_ONE_IN = 40;
@@ -100,8 +100,7 @@ public final class VerbChaos implements AutoCloseable
         }
         catch (final IllegalStateException | IllegalArgumentException ex)
         {
-            final String message = String.valueOf(ex.getMessage());
-            if (message.contains(REFUSED) || message.contains(GONE))
+            if (isRefusal(ex))
             {
                 refused.incrementAndGet();
             }
@@ -111,6 +110,13 @@ public final class VerbChaos implements AutoCloseable
             }
             return false;
         }
+    }
+
+    /** @return true if {@code failure} of a verb is a refusal: the job's state does not take it, or the job is gone. */
+    public static boolean isRefusal(final RuntimeException failure)
+    {
+        final String message = String.valueOf(failure.getMessage());
+        return message.contains(REFUSED) || message.contains(GONE);
     }
 
     /** @return verb failures other than refusals: each a kernel bug. */
@@ -147,11 +153,5 @@ public final class VerbChaos implements AutoCloseable
             verb(job::resume);
             verb(() -> job.setSpeed(0));
         }
-    }
-
-    @Override
-    public void close() throws InterruptedException
-    {
-        stop();
     }
 }

@@ -9,9 +9,14 @@ import io.blockcopy.kernel.job.BackupSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -44,13 +49,12 @@ class CrashBackupTest
     void sigkillNeverBreaksTheSourceTheBitmapOrTheManifest() throws Exception
     {
         final Path source = dir.resolve("source.raw");
-        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(source,
-            java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
-            java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined())
+        try (FileChannel channel = FileChannel.open(source, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Arena arena = Arena.ofConfined())
         {
-            final java.lang.foreign.MemorySegment data = arena.allocate(SIZE, 4096);
+            final MemorySegment data = arena.allocate(SIZE, 4096);
             WritePattern.fill(data, 0, (int)SIZE, 99);
-            final var bytes = data.asByteBuffer();
+            final ByteBuffer bytes = data.asByteBuffer();
             while (bytes.hasRemaining())
             {
                 channel.write(bytes, bytes.position());

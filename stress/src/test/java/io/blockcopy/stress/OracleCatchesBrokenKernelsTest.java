@@ -12,7 +12,9 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -249,7 +251,7 @@ class OracleCatchesBrokenKernelsTest
     /** @return a 512-byte unit that exactly one acknowledged write (of data) touched. */
     private static long writtenOnce(final List<WriteLog> logs)
     {
-        final java.util.Map<Long, Integer> touches = new java.util.HashMap<>();
+        final Map<Long, Integer> touches = new HashMap<>();
         for (final WriteLog log : logs)
         {
             for (int i = 0; i < log.size(); i++)
@@ -261,7 +263,7 @@ class OracleCatchesBrokenKernelsTest
             }
         }
         return touches.entrySet().stream().filter(e -> e.getKey() >= 0 && e.getValue() == 1 &&
-            !touches.containsKey(-e.getKey() - 1)).mapToLong(java.util.Map.Entry::getKey).min().orElseThrow();
+            !touches.containsKey(-e.getKey() - 1)).mapToLong(Map.Entry::getKey).min().orElseThrow();
     }
 
     /**

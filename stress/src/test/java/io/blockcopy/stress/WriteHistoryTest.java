@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -126,8 +127,7 @@ class WriteHistoryTest
     void catchesForeignData() throws IOException
     {
         start();
-        device.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 40000, (byte)~device.get(java.lang.foreign.ValueLayout.JAVA_BYTE,
-            40000));
+        device.set(ValueLayout.JAVA_BYTE, 40000, (byte)~device.get(ValueLayout.JAVA_BYTE, 40000));
 
         final Verdict verdict = check(false);
 
