@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         "",
         "Start with 'blockcopy demo' to watch a live backup under a write storm, proven exact."},
     subcommands = {BackupCommand.class, BenchCommand.class, BitmapCommand.class, DemoCommand.class,
-        ServeCommand.class, CommandLine.HelpCommand.class},
+        ServeCommand.class, StressCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
     footer = {"", "Sizes accept binary suffixes: 4096, 64K, 1M, 4G. Exit codes: 0 success, 1 the job failed,",
         "2 bad input (nothing was changed)."})
 public final class BlockcopyCommand implements Runnable
