@@ -57,7 +57,8 @@ class BackupInvariantsTest
         final MemorySegment t0 = snapshot(source);
 
         final WriteStorm storm = new WriteStorm(kernel, source, new StormConfig(4, 8, 4096, 64, 5, false, 7));
-        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).maxWorkers(8).build());
+        final Job job = kernel.startBackup(BackupSpec.builder(source.id(), target.id()).maxWorkers(8)
+            .speed(256L << 20).build()); // a quarter second at least, so the storm is sure to overlap it
         storm.start();
         final JobResult result = job.awaitResult(TIMEOUT);
         final StormReport report = storm.stop();
