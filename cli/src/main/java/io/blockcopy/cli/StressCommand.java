@@ -39,17 +39,19 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "stress", mixinStandardHelpOptions = true,
     description = {
-        "Creates a raw image of random data, lets guest writer threads loose on it (offsets, sizes",
-        "and data from --seed), and runs backup after backup while they write: every sync mode and",
-        "bitmap mode, pause/resume/set-speed/cancel storms on the jobs, several jobs and transactions",
-        "at once, and with --faults injected errors. After each backup the writers rest and the oracle",
-        "checks that the backup holds the image exactly as it was at the backup's point in time (I1),",
-        "that the image holds every acknowledged write in order and no failed one (I4), that dirty",
-        "bitmaps cover every acknowledged write, that manifests verify, and that each job ended as its",
-        "error policies require. It reports guest-write latency with and without a backup running.",
+        "Creates a raw image of random data, lets guest writer threads loose on it",
+        "(offsets, sizes and data from --seed) and runs backup after backup while they",
+        "write: every sync mode and bitmap mode, pause/resume/set-speed/cancel storms",
+        "on the jobs, several jobs and transactions at once, and with --faults injected",
+        "errors. After each backup the writers rest and the oracle checks that the",
+        "backup holds the image exactly as it was at the backup's point in time (I1),",
+        "that the image holds every acknowledged write in order and no failed one (I4),",
+        "that dirty bitmaps cover every acknowledged write, that manifests verify, and",
+        "that each job ended as its error policies require. It reports guest-write",
+        "latency with and without a backup running.",
         ""},
-    footer = {"", "Exit codes: 0 no violation, 1 violations (each printed with its offset and digests),",
-        "2 bad input.", "",
+    footer = {"", "Exit codes: 0 no violation, 1 violations (each printed with its offset and",
+        "digests), 2 bad input.", "",
         "Examples:", "  blockcopy stress", "  blockcopy stress --duration 1800 --threads 4 --size 1G",
         "  blockcopy stress --sync incremental --pattern zipf --seed 7 --json",
         "  blockcopy stress --faults matrix", "  blockcopy stress --faults 'write:eio:p=0.001,read:latency=2ms'"})
@@ -70,8 +72,9 @@ public final class StressCommand implements Callable<Integer>
     private Integer threads;
 
     @Option(names = "--pattern", defaultValue = "mixed", paramLabel = "PATTERN",
-        description = {"uniform, zipf (hot spots), sweep (sequential, racing the backup), boundary (across",
-            "cluster boundaries), tiny (one block), huge (1-4 MiB), mixed. Default: ${DEFAULT-VALUE}."})
+        description = {"uniform, zipf (hot spots), sweep (sequential, racing",
+            "the backup), boundary (across cluster boundaries), tiny",
+            "(one block), huge (1-4 MiB), mixed. Default: ${DEFAULT-VALUE}."})
     private String pattern;
 
     @Option(names = "--sync", defaultValue = "all", paramLabel = "MODE",
@@ -79,12 +82,14 @@ public final class StressCommand implements Callable<Integer>
     private String sync;
 
     @Option(names = "--faults", defaultValue = "none", paramLabel = "PLAN",
-        description = {"none; matrix (every error policy against every kind of fault, each outcome",
-            "asserted); or a fault plan injected on the image and every backup target, e.g.",
-            "'write:eio:p=0.001,read:latency=2ms,seed=3'. Default: ${DEFAULT-VALUE}."})
+        description = {"none; matrix (every error policy against every kind of",
+            "fault, each outcome asserted); or a fault plan injected on",
+            "the image and every backup target, e.g.",
+            "'write:eio:p=0.001,read:latency=2ms,seed=3'.", "Default: ${DEFAULT-VALUE}."})
     private String faults;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of data, offsets, sizes and verbs. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+        description = "Seed of data, offsets, sizes and verbs. Default: ${DEFAULT-VALUE}.")
     private long seed;
 
     @Option(names = "--size", defaultValue = "128M", converter = SizeConverter.class, paramLabel = "SIZE",
@@ -119,8 +124,8 @@ public final class StressCommand implements Callable<Integer>
         try
         {
             final StormConfig storm = new StormConfig(writers, 8, 4096, 16, 5, false, seed, stormPattern, 2);
-            final SessionOptions options = new SessionOptions(true, workDir, size, 1, storm, seed, Duration.ofSeconds(1));
-            return run(options, schedule, writers);
+            return run(new SessionOptions(true, workDir, size, 1, storm, seed, Duration.ofSeconds(1)), schedule,
+                writers);
         }
         finally
         {
@@ -203,7 +208,7 @@ public final class StressCommand implements Callable<Integer>
             Sizes.duration(report.elapsedNanos()), writers, pattern.toLowerCase(Locale.ROOT),
             sync.toLowerCase(Locale.ROOT), faults, seed, Sizes.format(size));
         out.printf("plans       %,d, jobs %,d: %s%n", report.plans(), report.jobs(), outcomes(report));
-        out.printf("guest       %,d writes acknowledged (%s, %.0f/s), %,d failed, %,d zero writes and discards%n",
+        out.printf("guest       %,d writes acknowledged (%s, %,.0f/s), %,d failed, %,d zero writes and discards%n",
             storm.writesAcknowledged(), Sizes.format(storm.bytesWritten()), storm.iops(), storm.writesFailed(),
             storm.zeroWrites());
         out.printf("copies      %s copied by the backups (%,d clusters of 64 KiB); %s of it before guest writes, " +
@@ -212,9 +217,10 @@ public final class StressCommand implements Callable<Integer>
         out.printf("latency     with a backup running  %s%n", percentiles(with));
         out.printf("            without a backup       %s%n", percentiles(without));
         out.printf("            %,d writes waited on the backup (slower than the no-backup p99.9)%n", delayed);
-        out.printf("faults      %,d operations faulted, %,d job verbs issued%n", report.faultsInjected(), report.verbs());
-        out.printf("checked     %,d backups against their T0 (I1), %,d source checks of %,d writes (I4), %,d bitmaps, " +
-            "%,d manifests%n", report.pointInTimeChecks(), report.sourceChecks(), report.writesChecked(),
+        out.printf("faults      %,d operations faulted, %,d job verbs issued%n", report.faultsInjected(),
+            report.verbs());
+        out.printf("checked     %,d backups against their T0 (I1), %,d source checks of %,d writes (I4), " +
+            "%,d bitmaps, %,d manifests%n", report.pointInTimeChecks(), report.sourceChecks(), report.writesChecked(),
             report.bitmapChecks(), report.manifestChecks());
         out.printf("violations  %,d%n", report.verdict().count());
         for (final Violation violation : report.verdict().first().stream().limit(FIRST_VIOLATIONS).toList())
@@ -254,7 +260,8 @@ public final class StressCommand implements Callable<Integer>
         }
         object.put("jobs", jobs);
         object.put("guest", ordered("writes_acknowledged", storm.writesAcknowledged(), "writes_failed",
-            storm.writesFailed(), "bytes", storm.bytesWritten(), "iops", storm.iops(), "zero_writes", storm.zeroWrites()));
+            storm.writesFailed(), "bytes", storm.bytesWritten(), "iops", storm.iops(), "zero_writes",
+            storm.zeroWrites()));
         object.put("copies", ordered("bytes_copied", report.bytesCopied(), "clusters_copied",
             report.bytesCopied() / 65536, "sync_none_copy_before_write_bytes", report.cowBytes()));
         final Map<String, Object> latency = new LinkedHashMap<>();
@@ -327,7 +334,7 @@ public final class StressCommand implements Callable<Integer>
 
     private static String micros(final long nanos)
     {
-        return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
+        return nanos >= 1_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
             String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
     }
 

@@ -63,7 +63,8 @@ class StressCommandTest
     void refusesBadOptions()
     {
         assertThat(run("stress", "--pattern", "zigzag")).isEqualTo(ExitCodes.BAD_INPUT);
-        assertThat(err.toString()).contains("pattern must be one of [uniform, zipf, sweep, boundary, tiny, huge, mixed]");
+        assertThat(err.toString())
+            .contains("pattern must be one of [uniform, zipf, sweep, boundary, tiny, huge, mixed]");
         assertThat(run("stress", "--sync", "sideways")).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("--sync must be one of");
         assertThat(run("stress", "--faults", "write:boom")).isEqualTo(ExitCodes.BAD_INPUT);

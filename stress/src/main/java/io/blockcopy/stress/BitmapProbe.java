@@ -82,9 +82,9 @@ public final class BitmapProbe
         {
             final int clusterSize = BackupSpec.DEFAULT_CLUSTER_SIZE;
             verdict.add(new Violation(Violation.Kind.BITMAP, subject, (long)first * clusterSize, 1, 0,
-                "cluster " + first + " is clean in the bitmap, but " + history.describeWriteTo(first, clusterSize, since) +
-                " changed it (" + missing.cardinality() + " of " + required.cardinality() +
-                " written clusters missing)"), missing.cardinality());
+                "cluster " + first + " is clean in the bitmap, but " +
+                history.describeWriteTo(first, clusterSize, since) + " changed it (" + missing.cardinality() +
+                " of " + required.cardinality() + " written clusters missing)"), missing.cardinality());
         }
     }
 }

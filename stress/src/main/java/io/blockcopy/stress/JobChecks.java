@@ -213,13 +213,13 @@ final class JobChecks
         }
     }
 
-    /** The promises of a fault case beyond the outcome: the fault fired, its error event came, guest writes fared right. */
+    /** A fault case's promises beyond the outcome: the fault fired, its error event came, guest writes fared right. */
     void checkFaultCase(final FaultCase faultCase, final BackupRun run, final long guestFailures,
         final long faultsInjected, final PlanContext context)
     {
         if (0 == faultsInjected)
         {
-            context.violation(Violation.Kind.OUTCOME, run, "the injected fault never fired, so the case proved nothing");
+            context.violation(Violation.Kind.OUTCOME, run, "the injected fault never fired: the case proved nothing");
         }
         if (null != faultCase.errorEvent())
         {

@@ -93,7 +93,8 @@ public final class ManifestCheck
                 final long start = (long)first * clusterSize;
                 final int length = (int)Math.min(chunkBytes, size - start);
                 target.read(start, buffer, length);
-                for (int cluster = next; cluster >= 0 && cluster < end; cluster = manifest.copied().nextSetBit(cluster + 1))
+                for (int cluster = next; cluster >= 0 && cluster < end;
+                    cluster = manifest.copied().nextSetBit(cluster + 1))
                 {
                     final int at = (cluster - first) * clusterSize;
                     crc.reset();

@@ -85,7 +85,8 @@ final class PlanRunner
         }
     }
 
-    private void backup(final StressPlan.Backup plan, final PlanContext context) throws IOException, InterruptedException
+    private void backup(final StressPlan.Backup plan, final PlanContext context)
+        throws IOException, InterruptedException
     {
         switch (plan.sync())
         {
@@ -323,7 +324,14 @@ final class PlanRunner
     {
         switch (faultCase.expect())
         {
-            case COMPLETED, FAILED -> awaitDone(run); // ends by itself, the faults still on
+            case COMPLETED, FAILED ->
+            {
+                awaitDone(run); // it ends by itself, the faults still on
+                if (faultCase.guest() == FaultCase.GuestWrites.SOME_FAIL)
+                {
+                    waitFor(() -> source.storm.failed() > failedBefore); // until the source has failed a guest write
+                }
+            }
             case PAUSED_THEN_HEALED ->
             {
                 if (!waitFor(() -> run.job.info().state() == JobState.PAUSED || run.job.result().isDone()))

@@ -23,8 +23,8 @@ public record SessionOptions(boolean files, Path dir, long size, int sources, St
     {
         if (size < 8L << 20 || size % (1 << 20) != 0)
         {
-            throw new IllegalArgumentException("a stress device needs a size that is a multiple of 1 MiB and at least " +
-                "8 MiB, got " + size);
+            throw new IllegalArgumentException("a stress device needs a size that is a multiple of 1 MiB and at " +
+                "least 8 MiB, got " + size);
         }
         if (sources < 1 || null == dir || null == storm || null == window || window.isNegative())
         {

@@ -247,7 +247,7 @@ public final class StressSession implements AutoCloseable
         checks.onConcluded(hook);
     }
 
-    /** Registers a hook run on every source while the storms rest, before it is checked (tests break sources with it). */
+    /** Registers a hook run on every resting source before it is checked (tests break sources with it). */
     public void onRest(final RestHook hook)
     {
         restHook = hook;

@@ -15,15 +15,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * and counted; any other failure of a verb is a kernel bug and is kept for the oracle. On
  * {@link #stop()} it leaves the job resumed at full speed, so it can finish.
  *
- * <p>Until the kernel bugs of {@code KernelBugsTest} are fixed it does not pause a job that has
- * copied {@value #NO_PAUSE_PERCENT} % of its data (a pause during the final flush breaks the job's
- * state machine), and it cancels only a job it has not paused (cancelling a paused job throws).
+ * <p>Until the kernel bugs of {@code KernelBugsTest} are fixed it pauses a job only after slowing
+ * it to a crawl and seeing more than {@value #PAUSE_MARGIN_BYTES} bytes still to copy, so a pause
+ * can never land in the final flush (which breaks the job's state machine), and it cancels only a
+ * job it has not paused (cancelling a paused job throws).
  */
 public final class VerbChaos
 {
     private static final long[] SPEEDS = {0, 1L << 20, 8L << 20, 64L << 20};
     private static final int CANCEL_ONE_IN = 40;
-    private static final int NO_PAUSE_PERCENT = 90;
+    private static final long CRAWL = 1L << 20;
+    private static final long PAUSE_MARGIN_BYTES = 2L << 20;
+    private static final int SETTLE_MS = 5;
     private static final String REFUSED = "cannot accept command verb";
     private static final String GONE = "Job not found";
 
@@ -63,13 +66,9 @@ public final class VerbChaos
                 {
                     cancelled = verb(job::cancel);
                 }
-                else if (draw < CANCEL_ONE_IN / 2 && farFromTheEnd())
+                else if (draw < CANCEL_ONE_IN / 2)
                 {
-                    if (verb(job::pause))
-                    {
-                        TimeUnit.MILLISECONDS.sleep(1 + random.nextInt(15));
-                        verb(job::resume);
-                    }
+                    pauseAwhile();
                 }
                 else
                 {
@@ -84,10 +83,23 @@ public final class VerbChaos
         }
     }
 
-    private boolean farFromTheEnd()
+    /**
+     * Crawl, let the chunks in flight settle, and pause only far from the end: at a crawl at most one
+     * chunk (the rate limiter's overshoot, 1 MiB) can start before the pause lands.
+     */
+    private void pauseAwhile() throws InterruptedException
     {
+        if (!verb(() -> job.setSpeed(CRAWL)))
+        {
+            return;
+        }
+        TimeUnit.MILLISECONDS.sleep(SETTLE_MS);
         final JobInfo info = job.info();
-        return info.total() > 0 && info.done() * 100 < info.total() * NO_PAUSE_PERCENT;
+        if (info.total() - info.done() > PAUSE_MARGIN_BYTES && verb(job::pause))
+        {
+            TimeUnit.MILLISECONDS.sleep(1 + random.nextInt(15));
+            verb(job::resume);
+        }
     }
 
     private boolean verb(final Runnable verb)

@@ -44,8 +44,8 @@ public final class WriteGenerator
         this.blocks = (regionEnd - regionStart) / blockSize;
         if (blocks < 1 || regionStart % blockSize != 0)
         {
-            throw new IllegalArgumentException("region " + regionStart + "-" + regionEnd + " holds no aligned block of " +
-                blockSize + " bytes");
+            throw new IllegalArgumentException("region " + regionStart + "-" + regionEnd + " holds no aligned " +
+                "block of " + blockSize + " bytes");
         }
         this.random = new SplittableRandom(streamSeed);
         this.zipf = new ZipfSampler((int)Math.min(MAX_HOT_RANKS, clustersIn(regionEnd - regionStart)), ZIPF_EXPONENT);

@@ -70,7 +70,8 @@ public final class WriteHistory
         {
             for (int i = 0; i < log.size(); i++)
             {
-                if (log.offset(i) % unit != 0 || log.length(i) % unit != 0 && log.offset(i) + log.length(i) != base.size())
+                final boolean endsAtTheEnd = log.offset(i) + log.length(i) == base.size();
+                if (log.offset(i) % unit != 0 || log.length(i) % unit != 0 && !endsAtTheEnd)
                 {
                     throw new IllegalArgumentException("write at " + log.offset(i) + " of " + log.length(i) +
                         " bytes is not made of whole " + unit + "-byte units");

@@ -18,7 +18,7 @@ public final class WritePattern
     {
     }
 
-    /** Fills {@code length} bytes of {@code target} at {@code targetOffset} with the start of the pattern of {@code seed}. */
+    /** Fills {@code length} bytes of {@code target} at {@code targetOffset} with the start of a write's pattern. */
     public static void fill(final MemorySegment target, final long targetOffset, final int length, final long seed)
     {
         fill(target, targetOffset, length, seed, 0);

@@ -74,7 +74,7 @@ class CrashBackupTest
             final boolean slow = kill % 2 == 0;
             final Process child = startChild(source, target, run, kill, slow ? 8L << 20 : 0);
             awaitReady(child);
-            TimeUnit.MILLISECONDS.sleep((slow ? 50 : 400) + random.nextInt(400));
+            TimeUnit.MILLISECONDS.sleep((slow ? 50 : 1000) + random.nextInt(400));
             child.destroyForcibly(); // SIGKILL
             assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
 

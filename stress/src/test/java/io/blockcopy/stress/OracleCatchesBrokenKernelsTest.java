@@ -12,6 +12,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -176,16 +177,22 @@ class OracleCatchesBrokenKernelsTest
     @Test
     void aBitmapClearedBehindTheKernelsBackMissesWrites() throws Exception
     {
-        try (StressSession session = Sessions.memory(dir, StormPattern.UNIFORM, 1, 7))
+        final StormConfig storm = new StormConfig(2, 8, 512, 16, 5, false, 7, StormPattern.UNIFORM, 3);
+        try (StressSession session = StressSession.open(new SessionOptions(false, dir, 32L << 20, 1, storm, 7,
+            Duration.ofSeconds(1))))
         {
-            // slow guest writes, so the storm cannot dirty every cluster again after the clear
-            session.kernel().setFaults(session.source(0), FaultPlan.parse("write:latency=20ms,zero:latency=20ms"));
+            // slow guest writes (80/s), so the storm cannot dirty all 512 clusters again after the clear
+            session.kernel().setFaults(session.source(0), FaultPlan.parse("write:latency=200ms,zero:latency=200ms"));
+            final long before = session.status().writes();
             final AtomicReference<Throwable> failure = new AtomicReference<>();
             final Thread saboteur = new Thread(() ->
             {
                 try
                 {
-                    TimeUnit.MILLISECONDS.sleep(Sessions.WINDOW.toMillis() / 2);
+                    while (session.status().writes() < before + 30)
+                    {
+                        TimeUnit.MILLISECONDS.sleep(1);
+                    }
                     session.kernel().clearBitmap(session.source(0), StressSession.SESSION_BITMAP);
                 }
                 catch (final InterruptedException | RuntimeException ex)
@@ -282,7 +289,8 @@ class OracleCatchesBrokenKernelsTest
             for (int earlier = later - 1; earlier >= 0; earlier--)
             {
                 final long from = Math.max(log.offset(earlier), log.offset(later));
-                final long to = Math.min(log.offset(earlier) + log.length(earlier), log.offset(later) + log.length(later));
+                final long to = Math.min(log.offset(earlier) + log.length(earlier),
+                    log.offset(later) + log.length(later));
                 if (0 == log.result(earlier) && 0 != log.seed(earlier) && from < to)
                 {
                     return new long[] {from, log.seed(earlier), from - log.offset(earlier)};
