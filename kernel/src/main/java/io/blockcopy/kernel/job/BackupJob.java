@@ -436,6 +436,10 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
             return;
         }
         finishBitmap(false);
+        if (started)
+        {
+            writeManifest(false); // cancelled after its flush (a grouped partner failed): not a backup to trust
+        }
         if (null == error)
         {
             host.publish(new JobEvent.Cancelled(spec.jobId(), spec.jobId(), total, copier.bytesCopied(),
