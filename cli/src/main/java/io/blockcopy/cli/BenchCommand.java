@@ -219,13 +219,13 @@ public final class BenchCommand implements Callable<Integer>
         out.printf("           %,.0f IOPS  %s  (%,d ops, %s in %s)%n", result.iops(),
             Sizes.rate(result.bytes(), result.elapsedNs()), result.ops(), Sizes.format(result.bytes()),
             Sizes.duration(result.elapsedNs()));
-        out.printf("latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", micros(result.latencyAt(50)),
-            micros(result.latencyAt(90)), micros(result.latencyAt(99)), micros(result.latencyAt(99.9)),
-            micros(result.latency().getMaxValue()));
+        out.printf("latency    p50 %s  p90 %s  p99 %s  p99.9 %s  max %s%n", Sizes.latency(result.latencyAt(50)),
+            Sizes.latency(result.latencyAt(90)), Sizes.latency(result.latencyAt(99)),
+            Sizes.latency(result.latencyAt(99.9)), Sizes.latency(result.latency().getMaxValue()));
         if (null != fio)
         {
             out.printf("fio        %,.0f IOPS  %s  p99 %s%n", fio.iops(), Sizes.format((long)fio.bytesPerSecond()) + "/s",
-                micros((long)fio.p99Ns()));
+                Sizes.latency((long)fio.p99Ns()));
             out.println("ratio      " + fioLine(result, fio));
         }
         if (null != result.failureMessage())
@@ -269,9 +269,9 @@ public final class BenchCommand implements Callable<Integer>
             fioObject.put("p99_us", fio.p99Ns() / 1e3);
             object.put("fio", fioObject);
             final Map<String, Object> ratio = new LinkedHashMap<>();
-            ratio.put("iops", ratio(result.iops(), fio.iops()));
-            ratio.put("bytes_per_second", ratio(result.bytesPerSecond(), fio.bytesPerSecond()));
-            ratio.put("p99", ratio(result.latencyAt(99), fio.p99Ns()));
+            ratio.put("iops", Sizes.ratio(result.iops(), fio.iops()));
+            ratio.put("bytes_per_second", Sizes.ratio(result.bytesPerSecond(), fio.bytesPerSecond()));
+            ratio.put("p99", Sizes.ratio(result.latencyAt(99), fio.p99Ns()));
             object.put("ratio", ratio);
         }
         return object;
@@ -280,19 +280,8 @@ public final class BenchCommand implements Callable<Integer>
     private static String fioLine(final BenchResult result, final FioResult fio)
     {
         return String.format(Locale.ROOT, "blockcopy / fio: IOPS x%.3f  bandwidth x%.3f  p99 x%.3f",
-            ratio(result.iops(), fio.iops()), ratio(result.bytesPerSecond(), fio.bytesPerSecond()),
-            ratio(result.latencyAt(99), fio.p99Ns()));
-    }
-
-    private static double ratio(final double value, final double reference)
-    {
-        return reference == 0 ? 0 : value / reference;
-    }
-
-    private static String micros(final long nanos)
-    {
-        return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
-            String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
+            Sizes.ratio(result.iops(), fio.iops()), Sizes.ratio(result.bytesPerSecond(), fio.bytesPerSecond()),
+            Sizes.ratio(result.latencyAt(99), fio.p99Ns()));
     }
 
     private void say(final String line)

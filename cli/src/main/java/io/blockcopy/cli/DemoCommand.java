@@ -212,8 +212,8 @@ public final class DemoCommand implements Callable<Integer>
                     "p99", base.getValueAtPercentile(99) / 1000.0,
                     "p99_9", base.getValueAtPercentile(99.9) / 1000.0,
                     "max", base.getMaxValue() / 1000.0));
-                object.put("p99_ratio", ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)));
-                object.put("iops_ratio", ratio(storm.iops(), baseline.iops()));
+                object.put("p99_ratio", Sizes.ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)));
+                object.put("iops_ratio", Sizes.ratio(storm.iops(), baseline.iops()));
             }
             out.println(Json.write(object));
             out.flush();
@@ -224,18 +224,18 @@ public final class DemoCommand implements Callable<Integer>
             result.outcome().name().toLowerCase(Locale.ROOT) + (null == result.error() ? "" : ": " + result.error()));
         out.printf("guest       %,d writes acknowledged (%s, %.0f IOPS), %d failed%n", storm.writesAcknowledged(),
             Sizes.format(storm.bytesWritten()), storm.iops(), storm.writesFailed());
-        out.printf("latency     p50 %s  p99 %s  p99.9 %s  max %s%n", micros(latency.getValueAtPercentile(50)),
-            micros(latency.getValueAtPercentile(99)), micros(latency.getValueAtPercentile(99.9)),
-            micros(latency.getMaxValue()));
+        out.printf("latency     p50 %s  p99 %s  p99.9 %s  max %s%n", Sizes.latency(latency.getValueAtPercentile(50)),
+            Sizes.latency(latency.getValueAtPercentile(99)), Sizes.latency(latency.getValueAtPercentile(99.9)),
+            Sizes.latency(latency.getMaxValue()));
         if (null != baseline)
         {
             final Histogram base = baseline.latency();
             out.printf("no backup   p50 %s  p99 %s  p99.9 %s  max %s  (%.0f IOPS)%n",
-                micros(base.getValueAtPercentile(50)), micros(base.getValueAtPercentile(99)),
-                micros(base.getValueAtPercentile(99.9)), micros(base.getMaxValue()), baseline.iops());
+                Sizes.latency(base.getValueAtPercentile(50)), Sizes.latency(base.getValueAtPercentile(99)),
+                Sizes.latency(base.getValueAtPercentile(99.9)), Sizes.latency(base.getMaxValue()), baseline.iops());
             out.printf("impact      p99 x%.2f, IOPS x%.2f while the backup ran%n",
-                ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)),
-                ratio(storm.iops(), baseline.iops()));
+                Sizes.ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)),
+                Sizes.ratio(storm.iops(), baseline.iops()));
         }
         if (verified)
         {
@@ -251,17 +251,6 @@ public final class DemoCommand implements Callable<Integer>
             out.println("NOT VERIFIED: the backup did not complete or guest writes failed");
         }
         out.flush();
-    }
-
-    private static double ratio(final double value, final double reference)
-    {
-        return reference == 0 ? 0 : value / reference;
-    }
-
-    private static String micros(final long nanos)
-    {
-        return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
-            String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
     }
 
     private void say(final String line)

@@ -102,4 +102,17 @@ public final class Sizes
         final long whole = (long)seconds;
         return String.format(Locale.ROOT, "%dm%02ds", whole / 60, whole % 60);
     }
+
+    /** @return a latency such as {@code "850 us"} or {@code "12.5 ms"} for {@code nanos}. */
+    public static String latency(final long nanos)
+    {
+        return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
+            String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
+    }
+
+    /** @return {@code value / reference}, or 0 when there is no reference. */
+    public static double ratio(final double value, final double reference)
+    {
+        return reference == 0 ? 0 : value / reference;
+    }
 }

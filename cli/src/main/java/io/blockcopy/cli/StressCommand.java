@@ -328,14 +328,8 @@ public final class StressCommand implements Callable<Integer>
             return "(no writes)";
         }
         return String.format(Locale.ROOT, "p50 %s  p99 %s  p99.9 %s  max %s  (%,d writes)",
-            micros(histogram.getValueAtPercentile(50)), micros(histogram.getValueAtPercentile(99)),
-            micros(histogram.getValueAtPercentile(99.9)), micros(histogram.getMaxValue()), histogram.getTotalCount());
-    }
-
-    private static String micros(final long nanos)
-    {
-        return nanos >= 1_000_000 ? String.format(Locale.ROOT, "%.1f ms", nanos / 1e6) :
-            String.format(Locale.ROOT, "%.0f us", nanos / 1e3);
+            Sizes.latency(histogram.getValueAtPercentile(50)), Sizes.latency(histogram.getValueAtPercentile(99)),
+            Sizes.latency(histogram.getValueAtPercentile(99.9)), Sizes.latency(histogram.getMaxValue()), histogram.getTotalCount());
     }
 
     private void say(final String line)
