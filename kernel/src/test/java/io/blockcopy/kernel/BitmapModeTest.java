@@ -110,4 +110,26 @@ class BitmapModeTest
         assertThat(info.busy()).as("the job released the bitmap").isFalse();
         return info.count();
     }
+
+    @Test
+    void aWriteInFlightWhenTheIncrementalIsCreatedIsInTheIncremental() throws Exception
+    {
+        // the write waits for a slow copy of another job, so it is marked dirty only after the
+        // incremental job was created (its bitmap frozen) yet lands before the job's T0
+        source = fixture.randomMemory("src", SIZE, 21);
+        kernel.addBitmap(source, "b", 0, false, false);
+        final Device slowTarget = kernel.openMemory("slow", SIZE, FaultPlan.parse("write:latency=400ms"));
+        final Device incrementalTarget = kernel.openMemory("inc", SIZE);
+        final Job none = kernel.startBackup(BackupSpec.builder(source.id(), slowTarget.id()).jobId("n")
+            .sync(SyncMode.NONE).build());
+        final Thread writer = Thread.ofPlatform().start(() -> fixture.guestWrite(source, 5 * CLUSTER, 4096, (byte)7));
+        Thread.sleep(100); // the write now waits for its 400 ms copy
+        final Job incremental = kernel.startBackup(BackupSpec.builder(source.id(), incrementalTarget.id()).jobId("i")
+            .sync(SyncMode.INCREMENTAL).bitmap("b", null).build());
+        writer.join();
+        assertThat(incremental.awaitResult(Duration.ofSeconds(30)).isSuccess()).isTrue();
+        assertThat(KernelFixture.contents(incrementalTarget).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 5 * CLUSTER))
+            .as("the write that landed before T0 is in the incremental").isEqualTo((byte)7);
+        none.cancel();
+    }
 }

@@ -116,7 +116,13 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         {
             case FULL, NONE -> copyBitmap.setAll();
             case TOP -> markAllocated();
-            case BITMAP, INCREMENTAL -> copyBitmap.merge(syncBitmap.bits());
+            case BITMAP, INCREMENTAL ->
+            {
+                // The bitmap was frozen when the job was created; writes admitted before T0 may have
+                // marked its successor since. They landed before T0, so they are part of this backup.
+                copyBitmap.merge(syncBitmap.bits());
+                copyBitmap.merge(syncBitmap.successor().bits());
+            }
         }
     }
 
