@@ -1,7 +1,6 @@
 package io.blockcopy.stress;
 
 import io.blockcopy.kernel.Job;
-import io.blockcopy.kernel.job.JobInfo;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -15,18 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and counted; any other failure of a verb is a kernel bug and is kept for the oracle. On
  * {@link #stop()} it leaves the job resumed at full speed, so it can finish.
  *
- * <p>Until the kernel bugs of {@code KernelBugsTest} are fixed it pauses a job only after slowing
- * it to a crawl and seeing more than {@value #PAUSE_MARGIN_BYTES} bytes still to copy, so a pause
- * can never land in the final flush (which breaks the job's state machine), and it cancels only a
- * job it has not paused (cancelling a paused job throws).
+ * <p>A pause may land anywhere, the final flush included, and a paused job may be cancelled: both
+ * once broke the kernel (see {@code KernelBugsTest}).
  */
 public final class VerbChaos
 {
     private static final long[] SPEEDS = {0, 1L << 20, 8L << 20, 64L << 20};
     private static final int CANCEL_ONE_IN = 40;
-    private static final long CRAWL = 1L << 20;
-    private static final long PAUSE_MARGIN_BYTES = 2L << 20;
-    private static final int SETTLE_MS = 5;
     private static final String REFUSED = "cannot accept command verb";
     private static final String GONE = "Job not found";
 
@@ -83,23 +77,20 @@ public final class VerbChaos
         }
     }
 
-    /**
-     * Crawl, let the chunks in flight settle, and pause only far from the end: at a crawl at most one
-     * chunk (the rate limiter's overshoot, 1 MiB) can start before the pause lands.
-     */
+    /** Pauses the job for a moment, then resumes it or, now and then, cancels it while paused. */
     private void pauseAwhile() throws InterruptedException
     {
-        if (!verb(() -> job.setSpeed(CRAWL)))
+        if (!verb(job::pause))
         {
             return;
         }
-        TimeUnit.MILLISECONDS.sleep(SETTLE_MS);
-        final JobInfo info = job.info();
-        if (info.total() - info.done() > PAUSE_MARGIN_BYTES && verb(job::pause))
+        TimeUnit.MILLISECONDS.sleep(1 + random.nextInt(15));
+        if (mayCancel && 0 == random.nextInt(CANCEL_ONE_IN / 4))
         {
-            TimeUnit.MILLISECONDS.sleep(1 + random.nextInt(15));
-            verb(job::resume);
+            cancelled = verb(job::cancel);
+            return;
         }
+        verb(job::resume);
     }
 
     private boolean verb(final Runnable verb)

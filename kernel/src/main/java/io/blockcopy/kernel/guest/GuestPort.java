@@ -47,6 +47,7 @@ public final class GuestPort implements AutoCloseable
     private final RingBuffer completions;
     private final MessageHandler requestDecoder = this::decodeRequest;
     private final MessageHandler completionDecoder = this::decodeCompletion;
+    private final LoopWaker.IdleCheck noCompletions; // made once, so waiting for completions allocates nothing
     private RequestReader currentReader;
     private GuestCompletionHandler currentHandler;
     private final LoopWaker loopWaker;
@@ -82,6 +83,7 @@ public final class GuestPort implements AutoCloseable
         final int requestCapacity = BitUtil.findNextPositivePowerOfTwo(Math.max(4096, slotCount * 2 * 64));
         this.requests = new ManyToOneRingBuffer(ringBuffer(requestCapacity));
         this.completions = new OneToOneRingBuffer(ringBuffer(requestCapacity));
+        this.noCompletions = () -> completions.size() == 0;
     }
 
     private UnsafeBuffer ringBuffer(final int capacity)
@@ -225,7 +227,7 @@ public final class GuestPort implements AutoCloseable
             {
                 return 0;
             }
-            clientWaker.sleep(leftNs, () -> completions.size() == 0);
+            clientWaker.sleep(leftNs, noCompletions);
             delivered = pollCompletions(handler, limit);
         }
         return delivered;
