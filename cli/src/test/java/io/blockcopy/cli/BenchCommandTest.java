@@ -4,35 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockcopy.bench.engine.FioRunner;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code blockcopy bench} end to end on small files: JSON shape, HTML report, fio beside it, and
  * every refusal (a clear message, exit code 2, nothing changed).
  */
-class BenchCommandTest
+class BenchCommandTest extends CliTestBase
 {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
 
-    private int run(final String... args)
-    {
-        final CommandLine commandLine = BlockcopyCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
 
     private Path randomFile(final String name, final int size) throws IOException
     {

@@ -7,37 +7,23 @@ import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.guest.GuestPort;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.RawImages;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code blockcopy bitmap}: persistent bitmaps of a raw image through the CLI, refusals that
  * change nothing, and the incremental backup they make possible.
  */
-class BitmapCommandTest
+class BitmapCommandTest extends CliTestBase
 {
     @TempDir
     Path dir;
 
-    private StringWriter out = new StringWriter();
-    private StringWriter err = new StringWriter();
 
-    private int run(final String... args)
-    {
-        out = new StringWriter();
-        err = new StringWriter();
-        final CommandLine commandLine = BlockcopyCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
 
     @Test
     void addListMergeClearRemove() throws Exception

@@ -2,34 +2,22 @@ package io.blockcopy.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code blockcopy stress}, short: a default-shaped run and a fault-matrix run pass with zero
  * violations and report what they did; bad options are refused with exit code 2.
  */
-class StressCommandTest
+class StressCommandTest extends CliTestBase
 {
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
 
-    private int run(final String... args)
-    {
-        final CommandLine commandLine = BlockcopyCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
 
     @Test
     void aShortRunOfEverySyncModePassesAndReports() throws Exception

@@ -3,8 +3,6 @@ package io.blockcopy.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -17,14 +15,13 @@ import java.util.zip.CRC32C;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code blockcopy verify}: a complete backup verifies; a changed target, an edited manifest, a
  * truncated target and a backup killed midway are each reported, with the first bad offset and
  * the right exit code; bad input gets exit code 2.
  */
-class VerifyCommandTest
+class VerifyCommandTest extends CliTestBase
 {
     private static final int SIZE = 3 << 20;
     private static final int HEADER = 64;
@@ -32,8 +29,6 @@ class VerifyCommandTest
     @TempDir
     Path dir;
 
-    private final StringWriter out = new StringWriter();
-    private final StringWriter err = new StringWriter();
     private Path source;
     private Path target;
     private Path manifest;
@@ -48,15 +43,6 @@ class VerifyCommandTest
         manifest = dir.resolve("dst.raw.manifest");
     }
 
-    private int run(final String... args)
-    {
-        out.getBuffer().setLength(0);
-        err.getBuffer().setLength(0);
-        final CommandLine commandLine = BlockcopyCommand.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
 
     private void backup()
     {
