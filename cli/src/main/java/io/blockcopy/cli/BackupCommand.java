@@ -29,10 +29,10 @@ import picocli.CommandLine.Parameters;
     description = {
         "Back up SRC (a raw image or block device) into DST, as SRC was when the backup started.",
         "",
-        "DST is created (sparse) when it does not exist; an existing DST must have exactly SRC's",
-        "size and is overwritten. The backup is flushed to stable storage before 'complete' is",
-        "reported. With --sync none nothing is copied in the background: only clusters that are",
-        "written while the job runs are saved first, until you press Ctrl-C.",
+        "DST is created (sparse) when it does not exist; an existing DST must have exactly SRC's "
+            + "size and is overwritten. The backup is flushed to stable storage before 'complete' is "
+            + "reported. With --sync none nothing is copied in the background: only clusters that are "
+            + "written while the job runs are saved first, until you press Ctrl-C.",
         ""},
     footer = {"", "Examples:", "  blockcopy backup disk.raw /backups/disk-monday.raw",
         "  blockcopy backup /dev/vdb vdb.raw --max-workers 16 --json"})
@@ -48,9 +48,9 @@ public final class BackupCommand implements Callable<Integer>
     private Path target;
 
     @Option(names = "--sync", defaultValue = "full", paramLabel = "MODE",
-        description = {"full: every cluster; top: only allocated extents (holes stay holes);",
-            "bitmap: the clusters dirty in --bitmap; incremental: bitmap with --bitmap-mode on-success;",
-            "none: only clusters written while the job runs. Default: ${DEFAULT-VALUE}."})
+        description = {"full: every cluster;", "top: only allocated extents (holes stay holes);",
+            "bitmap: the clusters dirty in --bitmap;", "incremental: bitmap with --bitmap-mode on-success;",
+            "none: only clusters written while the job runs.", "Default: ${DEFAULT-VALUE}."})
     private String sync;
 
     @Option(names = "--bitmap", paramLabel = "NAME",
@@ -76,9 +76,9 @@ public final class BackupCommand implements Callable<Integer>
     private String onTargetError;
 
     @Option(names = "--on-cbw-error", defaultValue = "break-guest-write", paramLabel = "POLICY",
-        description = {"When the copy a guest write waits for fails or times out: break-guest-write (the write",
-            "fails, the backup stays exact) or break-snapshot (the write goes through and the backup job",
-            "fails: blockcopy never reports success for a backup that mixes points in time).",
+        description = {"When the copy a guest write waits for fails or times out: break-guest-write (the write "
+            + "fails, the backup stays exact) or break-snapshot (the write goes through and the backup job "
+            + "fails: blockcopy never reports success for a backup that mixes points in time).",
             "Default: ${DEFAULT-VALUE}."})
     private String onCbwError;
 

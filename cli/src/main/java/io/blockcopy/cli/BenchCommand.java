@@ -29,12 +29,12 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {
-        "Measures a file or block device through blockcopy's I/O backends, the way fio would:",
-        "iodepth operations kept in flight from one event loop, bandwidth, IOPS and latency",
-        "percentiles (timed from each operation's intended issue, so stalls are not hidden).",
+        "Measures a file or block device through blockcopy's I/O backends, the way fio would: "
+            + "iodepth operations kept in flight from one event loop, bandwidth, IOPS and latency "
+            + "percentiles (timed from each operation's intended issue, so stalls are not hidden).",
         "--rw copy reads TARGET and writes each chunk to --copy-target, as a backup does.",
-        "Writes need --allow-write when the file holds data or the target is a block device;",
-        "a missing file to write is created (--size, default 1G) and removed afterwards.",
+        "Writes need --allow-write when the file holds data or the target is a block device; "
+            + "a missing file to write is created (--size, default 1G) and removed afterwards.",
         ""})
 public final class BenchCommand implements Callable<Integer>
 {

@@ -23,11 +23,11 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "bitmap", mixinStandardHelpOptions = true,
     description = {
-        "Manage the persistent dirty bitmaps of a raw image. A dirty bitmap records which parts of",
-        "the image guest writes have changed, so an incremental backup copies only those. For raw",
-        "images blockcopy keeps them in a sidecar file beside the image (IMAGE.bcbm), crash-safe:",
-        "after a crash a bitmap never claims less than was written, or it is marked inconsistent",
-        "(then it can only be removed). A refused command changes nothing and exits with 2.",
+        "Manage the persistent dirty bitmaps of a raw image. A dirty bitmap records which parts of "
+            + "the image guest writes have changed, so an incremental backup copies only those. For raw "
+            + "images blockcopy keeps them in a sidecar file beside the image (IMAGE.bcbm), crash-safe: "
+            + "after a crash a bitmap never claims less than was written, or it is marked inconsistent "
+            + "(then it can only be removed). A refused command changes nothing and exits with 2.",
         ""},
     subcommands = {BitmapCommand.Add.class, BitmapCommand.Remove.class, BitmapCommand.Clear.class,
         BitmapCommand.Enable.class, BitmapCommand.Disable.class, BitmapCommand.Merge.class, BitmapCommand.ListBitmaps.class})

@@ -8,15 +8,15 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "blockcopy", mixinStandardHelpOptions = true, version = "blockcopy 0.1.0",
     description = {
-        "Point-in-time backups of live block devices by copy-before-write, the job QEMU's",
-        "backup block job does: guest writes keep flowing while the backup copies the disk",
-        "exactly as it was when the backup started.",
+        "Point-in-time backups of live block devices by copy-before-write, the job QEMU's backup block job "
+            + "does: guest writes keep flowing while the backup copies the disk exactly as it was when the "
+            + "backup started.",
         "",
         "Start with 'blockcopy demo' to watch a live backup under a write storm, proven exact."},
     subcommands = {BackupCommand.class, BenchCommand.class, BitmapCommand.class, DemoCommand.class,
         ServeCommand.class, StressCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
-    footer = {"", "Sizes accept binary suffixes: 4096, 64K, 1M, 4G. Exit codes: 0 success, 1 the job failed,",
-        "2 bad input (nothing was changed)."})
+    footer = {"", "Sizes accept binary suffixes: 4096, 64K, 1M, 4G.",
+        "Exit codes: 0 success, 1 the job failed, 2 bad input (nothing was changed)."})
 public final class BlockcopyCommand implements Runnable
 {
     @CommandLine.Spec

@@ -35,12 +35,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-        "Creates a disk image of random data in a temporary directory, starts a full backup of it",
-        "and, while the backup runs, hammers the image with guest writes from several threads",
-        "(random offsets and sizes, overlapping, not aligned to clusters). Then it checks every",
-        "cluster of the backup against a digest taken at the start and prints VERIFIED, or the",
-        "first cluster that differs, with backup throughput and guest-write latency percentiles",
-        "beside those of the same storm without a backup (the baseline).",
+        "Creates a disk image of random data in a temporary directory, starts a full backup of it "
+            + "and, while the backup runs, hammers the image with guest writes from several threads "
+            + "(random offsets and sizes, overlapping, not aligned to clusters). Then it checks every "
+            + "cluster of the backup against a digest taken at the start and prints VERIFIED, or the "
+            + "first cluster that differs, with backup throughput and guest-write latency percentiles "
+            + "beside those of the same storm without a backup (the baseline).",
         ""})
 public final class DemoCommand implements Callable<Integer>
 {

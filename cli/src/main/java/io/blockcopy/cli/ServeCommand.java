@@ -21,17 +21,15 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = {
-        "Run blockcopy as a daemon driven over QMP, the JSON protocol of QEMU's",
-        "monitor, so scripts written for qemu-storage-daemon drive it unchanged:",
-        "blockdev-add (file, raw), dirty bitmaps, blockdev-backup, transaction,",
-        "query-jobs, job-*, nbd-server-start, block-export-add, quit. Exported nodes",
-        "are served over NBD, so qemu-io, qemu-img or a VM can be a backup's guest.",
+        "Run blockcopy as a daemon driven over QMP, the JSON protocol of QEMU's monitor, so scripts "
+            + "written for qemu-storage-daemon drive it unchanged: blockdev-add (file, raw), dirty bitmaps, "
+            + "blockdev-backup, transaction, query-jobs, job-*, nbd-server-start, block-export-add, quit. "
+            + "Exported nodes are served over NBD, so qemu-io, qemu-img or a VM can be a backup's guest.",
         "",
-        "It prints where it listens, then serves until a client sends",
-        "{\"execute\": \"quit\"} or the process gets SIGTERM (or Ctrl-C). Either way it",
-        "shuts down cleanly: running jobs are cancelled (clients see",
-        "BLOCK_JOB_CANCELLED), NBD clients get answers to what they sent, every",
-        "device is closed (persistent bitmaps stored), the socket files are removed.",
+        "It prints where it listens, then serves until a client sends {\"execute\": \"quit\"} or the "
+            + "process gets SIGTERM (or Ctrl-C). Either way it shuts down cleanly: running jobs are cancelled "
+            + "(clients see BLOCK_JOB_CANCELLED), NBD clients get answers to what they sent, every device is "
+            + "closed (persistent bitmaps stored), the socket files are removed.",
         ""},
     footer = {"", "Example:",
         "  blockcopy serve --qmp /run/bc/qmp.sock --nbd /run/bc/nbd.sock &",

@@ -39,19 +39,19 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "stress", mixinStandardHelpOptions = true,
     description = {
-        "Creates a raw image of random data, lets guest writer threads loose on it",
-        "(offsets, sizes and data from --seed) and runs backup after backup while they",
-        "write: every sync mode and bitmap mode, pause/resume/set-speed/cancel storms",
-        "on the jobs, several jobs and transactions at once, and with --faults injected",
-        "errors. After each backup the writers rest and the oracle checks that the",
-        "backup holds the image exactly as it was at the backup's point in time (I1),",
-        "that the image holds every acknowledged write in order and no failed one (I4),",
-        "that dirty bitmaps cover every acknowledged write, that manifests verify, and",
-        "that each job ended as its error policies require. It reports guest-write",
-        "latency with and without a backup running.",
+        "Creates a raw image of random data, lets guest writer threads loose on it (offsets, sizes and "
+            + "data from --seed) and runs backup after backup while they write: every sync mode and bitmap "
+            + "mode, pause/resume/set-speed/cancel storms on the jobs, several jobs and transactions at once, "
+            + "and with --faults injected errors.",
+        "",
+        "After each backup the writers rest and the oracle checks that the backup holds the image exactly "
+            + "as it was at the backup's point in time (I1), that the image holds every acknowledged write in "
+            + "order and no failed one (I4), that dirty bitmaps cover every acknowledged write, that manifests "
+            + "verify, and that each job ended as its error policies require. It reports guest-write latency "
+            + "with and without a backup running.",
         ""},
-    footer = {"", "Exit codes: 0 no violation, 1 violations (each printed with its offset and",
-        "digests), 2 bad input.", "",
+    footer = {"", "Exit codes: 0 no violation, 1 violations (each printed with its offset and digests), "
+        + "2 bad input.", "",
         "Examples:", "  blockcopy stress", "  blockcopy stress --duration 1800 --threads 4 --size 1G",
         "  blockcopy stress --sync incremental --pattern zipf --seed 7 --json",
         "  blockcopy stress --faults matrix", "  blockcopy stress --faults 'write:eio:p=0.001,read:latency=2ms'"})
@@ -72,9 +72,8 @@ public final class StressCommand implements Callable<Integer>
     private Integer threads;
 
     @Option(names = "--pattern", defaultValue = "mixed", paramLabel = "PATTERN",
-        description = {"uniform, zipf (hot spots), sweep (sequential, racing",
-            "the backup), boundary (across cluster boundaries), tiny",
-            "(one block), huge (1-4 MiB), mixed. Default: ${DEFAULT-VALUE}."})
+        description = "uniform, zipf (hot spots), sweep (sequential, racing the backup), boundary (across "
+            + "cluster boundaries), tiny (one block), huge (1-4 MiB), mixed. Default: ${DEFAULT-VALUE}.")
     private String pattern;
 
     @Option(names = "--sync", defaultValue = "all", paramLabel = "MODE",
@@ -82,10 +81,9 @@ public final class StressCommand implements Callable<Integer>
     private String sync;
 
     @Option(names = "--faults", defaultValue = "none", paramLabel = "PLAN",
-        description = {"none; matrix (every error policy against every kind of",
-            "fault, each outcome asserted); or a fault plan injected on",
-            "the image and every backup target, e.g.",
-            "'write:eio:p=0.001,read:latency=2ms,seed=3'.", "Default: ${DEFAULT-VALUE}."})
+        description = {"none;", "matrix: every error policy against every kind of fault, each outcome asserted;",
+            "or a fault plan injected on the image and every backup target, e.g. "
+                + "'write:eio:p=0.001,read:latency=2ms,seed=3'.", "Default: ${DEFAULT-VALUE}."})
     private String faults;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",

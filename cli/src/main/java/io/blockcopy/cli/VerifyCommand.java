@@ -23,14 +23,13 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true,
     description = {
-        "Checks a backup target against the verify manifest its backup job wrote (the",
-        "CRC32C of every cluster it copied, taken as the cluster was written). A",
-        "manifest not marked complete means the job failed, was cancelled or was killed",
-        "before the target was flushed: the target is then reported INCOMPLETE,",
-        "whatever it holds.",
+        "Checks a backup target against the verify manifest its backup job wrote (the CRC32C of every "
+            + "cluster it copied, taken as the cluster was written). A manifest not marked complete means the "
+            + "job failed, was cancelled or was killed before the target was flushed: the target is then "
+            + "reported INCOMPLETE, whatever it holds.",
         ""},
-    footer = {"", "Exit codes: 0 the backup is complete and every cluster matches, 1 incomplete",
-        "or a mismatch, 2 bad input (no target, no manifest, or a damaged one).", "",
+    footer = {"", "Exit codes: 0 the backup is complete and every cluster matches, 1 incomplete or a mismatch, "
+        + "2 bad input (no target, no manifest, or a damaged one).", "",
         "Examples:", "  blockcopy verify /backups/disk-monday.raw",
         "  blockcopy verify vdb.raw --manifest /manifests/vdb.manifest --json"})
 public final class VerifyCommand implements Callable<Integer>
