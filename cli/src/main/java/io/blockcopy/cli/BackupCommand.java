@@ -110,12 +110,12 @@ public final class BackupCommand implements Callable<Integer>
             "Default: ${DEFAULT-VALUE}.")
     private String backend;
 
-    @Option(names = "--job-id", defaultValue = "backup0", description = "Job id. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--job-id", defaultValue = "backup0", paramLabel = "ID", description = "Job id. Default: ${DEFAULT-VALUE}.")
     private String jobId;
 
     @Option(names = "--manifest", paramLabel = "PATH",
         description = "Where to write the verify manifest (per-cluster checksums; see 'blockcopy verify'). " +
-            "Default: DST.manifest.")
+            "Default: DST with '.manifest' appended.")
     private Path manifest;
 
     @Option(names = "--no-manifest", description = "Do not write a verify manifest.")

@@ -70,7 +70,7 @@ public final class DemoCommand implements Callable<Integer>
             "Default: ${DEFAULT-VALUE}.")
     private int baselineSeconds;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Seed of data, offsets and sizes. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of data, offsets and sizes. Default: ${DEFAULT-VALUE}.")
     private long seed;
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the images (default: a new temp dir).")

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The help of every command reads as prose: picocli prints each description element on a line of its own and
@@ -28,20 +29,22 @@ class HelpTextTest extends CliTestBase
             collectRagged(name + " footer", command.usageMessage().footer(), ragged);
             for (final ArgSpec arg : command.args())
             {
-                collectRagged(name + " " + arg.paramLabel() + arg.toString(), arg.description(), ragged);
+                final String label = arg instanceof OptionSpec option ? option.longestName() : arg.paramLabel();
+                collectRagged(name + " " + label, arg.description(), ragged);
             }
         }
         assertThat(ragged).as("description elements that end mid-sentence").isEmpty();
     }
 
     @Test
-    void everyHelpFitsEightyColumns()
+    void everyHelpFitsEightyColumnsAndNamesItsParameters()
     {
         for (final CommandSpec command : allCommands(BlockcopyCommand.commandLine()))
         {
             final String help = command.commandLine().getUsageMessage(CommandLine.Help.Ansi.OFF);
             assertThat(help.lines()).as(command.qualifiedName()).allSatisfy(line ->
                 assertThat(line.length()).as(line).isLessThanOrEqualTo(WIDTH));
+            assertThat(help).as("an option without a paramLabel shows its field name").doesNotContainPattern("=<\\w+>");
         }
     }
 
