@@ -88,7 +88,9 @@ public final class BenchCommand implements Callable<Integer>
     @Option(names = "--html", paramLabel = "FILE", description = "Also write a self-contained HTML report.")
     private Path html;
 
-    @Option(names = "--vs-fio", description = "Then run fio with the same parameters and print both, with ratios.")
+    @Option(names = "--vs-fio", description = {"Then run fio with the same parameters and print both, with ratios.",
+        "With --rw copy, fio measures the disk's copy bound: it reads TARGET and writes --copy-target at the same "
+            + "time, and the slower of the two is the fastest any copy can go."})
     private boolean vsFio;
 
     @Option(names = "--allow-write", description = "Allow writing over a file that holds data, or a block device.")
@@ -224,8 +226,8 @@ public final class BenchCommand implements Callable<Integer>
             Sizes.latency(result.latencyAt(99.9)), Sizes.latency(result.latency().getMaxValue()));
         if (null != fio)
         {
-            out.printf("fio        %,.0f IOPS  %s  p99 %s%n", fio.iops(), Sizes.format((long)fio.bytesPerSecond()) + "/s",
-                Sizes.latency((long)fio.p99Ns()));
+            out.printf("fio        %,.0f IOPS  %s  p99 %s%s%n", fio.iops(), Sizes.format((long)fio.bytesPerSecond()) + "/s",
+                Sizes.latency((long)fio.p99Ns()), BenchMode.COPY == run.mode() ? "  (copy bound)" : "");
             out.println("ratio      " + fioLine(result, fio));
         }
         if (null != result.failureMessage())
@@ -264,6 +266,7 @@ public final class BenchCommand implements Callable<Integer>
         if (null != fio)
         {
             final Map<String, Object> fioObject = new LinkedHashMap<>();
+            fioObject.put("measure", BenchMode.COPY == run.mode() ? "copy-bound" : "same-workload");
             fioObject.put("iops", fio.iops());
             fioObject.put("bytes_per_second", fio.bytesPerSecond());
             fioObject.put("p99_us", fio.p99Ns() / 1e3);
@@ -288,7 +291,7 @@ public final class BenchCommand implements Callable<Integer>
     {
         if (!json)
         {
-            System.err.println(line);
+            spec.commandLine().getErr().println(line);
         }
     }
 }

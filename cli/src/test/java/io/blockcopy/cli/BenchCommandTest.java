@@ -98,8 +98,7 @@ class BenchCommandTest extends CliTestBase
         expectBadInput("--copy-target", path, "--rw", "copy");
         expectBadInput("does not exist", dir.resolve("nope.raw").toString());
         expectBadInput("is larger than", path, "--size", "2M");
-        expectBadInput("fio has no", path, "--rw", "copy", "--copy-target", dir.resolve("c.raw").toString(),
-            "--vs-fio");
+        expectBadInput("--copy-target", path, "--rw", "copy", "--vs-fio");
         assertThat(dir.resolve("c.raw")).doesNotExist();
     }
 
@@ -112,7 +111,23 @@ class BenchCommandTest extends CliTestBase
         assertThat(run("bench", file.toString(), "--rw", "randread", "--size", "4M", "--vs-fio", "--json"))
             .isEqualTo(ExitCodes.OK);
 
-        assertThat(out.toString()).contains("\"fio\":{\"iops\":").contains("\"ratio\":{\"iops\":");
+        assertThat(out.toString()).contains("\"fio\":{\"measure\":\"same-workload\",\"iops\":")
+            .contains("\"ratio\":{\"iops\":");
+    }
+
+    @Test
+    void measuresTheDiskCopyBoundWithFioBesideACopy() throws IOException
+    {
+        Assumptions.assumeTrue(FioRunner.available(), "fio is not installed");
+        final Path file = randomFile("t.raw", 8 << 20);
+        final Path copy = dir.resolve("c.raw");
+
+        assertThat(run("bench", file.toString(), "--rw", "copy", "--copy-target", copy.toString(), "--bs", "1M",
+            "--iodepth", "4", "--size", "8M", "--vs-fio")).isEqualTo(ExitCodes.OK);
+
+        assertThat(out.toString()).contains("(copy bound)").contains("blockcopy / fio:");
+        assertThat(err.toString()).contains("--name=copy-read").contains("--name=copy-write");
+        assertThat(copy).as("the copy target is created for the run and removed").doesNotExist();
     }
 
     private void expectBadInput(final String message, final String... args)

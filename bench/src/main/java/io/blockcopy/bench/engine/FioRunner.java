@@ -3,6 +3,7 @@ package io.blockcopy.bench.engine;
 import io.blockcopy.kernel.io.FileDeviceOptions.Backend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,17 +22,17 @@ public final class FioRunner
 
     /**
      * @return the fio command for {@code spec}: ioengine io_uring for the io_uring backend, psync with
-     *         {@code numjobs = iodepth} threads for FileChannel (its model: blocking calls on a pool).
-     * @throws IllegalArgumentException for {@link BenchMode#COPY}, which fio has no pattern for.
+     *         {@code numjobs = iodepth} threads for FileChannel (its model: blocking calls on a pool); for
+     *         {@link BenchMode#COPY} the {@link #copyBoundCommand copy bound}.
      */
     public static List<String> command(final BenchSpec spec, final long region)
     {
         if (BenchMode.COPY == spec.mode())
         {
-            throw new IllegalArgumentException("--vs-fio cannot compare --rw copy: fio has no read-A-write-B pattern");
+            return copyBoundCommand(spec, region);
         }
         final List<String> command = new ArrayList<>(List.of("fio", "--name=blockcopy-vs-fio",
-            "--filename=" + spec.target().toAbsolutePath().toString().replace(":", "\\:"),
+            "--filename=" + fioPath(spec.target()),
             "--rw=" + spec.mode().cliName(), "--bs=" + spec.blockSize(), "--direct=" + (spec.direct() ? 1 : 0),
             "--size=" + region, "--lat_percentiles=1", "--output-format=json", "--randrepeat=0", "--norandommap"));
         if (Backend.IO_URING == spec.backend())
@@ -56,6 +57,34 @@ public final class FioRunner
             command.add("--runtime=" + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(spec.runtimeNs())));
         }
         return command;
+    }
+
+    /**
+     * The disk's copy bound: fio reads the source sequentially and, at the same time, writes the copy target
+     * sequentially, each job with {@code iodepth} operations of {@code bs} in flight (io_uring, whatever the
+     * backend: the bound belongs to the disk). A copy moves every byte through both, so it cannot go faster
+     * than the slower of the two while they share the disk; no copier waits for its reads before writing more
+     * than fio does, so this bound is generous.
+     */
+    private static List<String> copyBoundCommand(final BenchSpec spec, final long region)
+    {
+        final List<String> command = new ArrayList<>(List.of("fio", "--bs=" + spec.blockSize(),
+            "--direct=" + (spec.direct() ? 1 : 0), "--size=" + region, "--ioengine=io_uring",
+            "--iodepth=" + spec.iodepth(), "--lat_percentiles=1", "--output-format=json", "--group_reporting"));
+        if (spec.runtimeNs() > 0)
+        {
+            command.add("--time_based");
+            command.add("--runtime=" + Math.max(1, TimeUnit.NANOSECONDS.toSeconds(spec.runtimeNs())));
+        }
+        command.addAll(List.of("--name=copy-read", "--filename=" + fioPath(spec.target()), "--rw=read",
+            "--name=copy-write", "--filename=" + fioPath(spec.copyTarget()), "--rw=write"));
+        return command;
+    }
+
+    /** fio separates several file names with ':', so a ':' in a path is escaped. */
+    private static String fioPath(final Path path)
+    {
+        return path.toAbsolutePath().toString().replace(":", "\\:");
     }
 
     /** @return true if {@code fio} runs here. */
@@ -100,7 +129,7 @@ public final class FioRunner
         }
         try
         {
-            return FioResult.parse(output);
+            return BenchMode.COPY == spec.mode() ? FioResult.parseCopy(output) : FioResult.parse(output);
         }
         catch (final IllegalArgumentException | ClassCastException ex)
         {

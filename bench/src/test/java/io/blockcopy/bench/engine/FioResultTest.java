@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.blockcopy.kernel.io.FileDeviceOptions.Backend;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,7 +61,38 @@ class FioResultTest
         assertThat(FioRunner.command(spec, 1 << 30)).contains("--rw=randrw", "--bs=4096", "--iodepth=32",
             "--direct=1", "--ioengine=io_uring", "--rwmixread=70", "--time_based", "--runtime=10",
             "--size=1073741824", "--output-format=json");
-        assertThatThrownBy(() -> FioRunner.command(new BenchSpec(Path.of("/tmp/x"), BenchMode.COPY, 4096, 32, 0, 0,
-            true, Backend.IO_URING, 50, Path.of("/tmp/y")), 4096)).hasMessageContaining("copy");
+    }
+
+    @Test
+    void theCopyBoundReadsTheSourceAndWritesTheTargetAtOnceWithIoUring()
+    {
+        final List<String> command = FioRunner.command(new BenchSpec(Path.of("/tmp/a:b"), BenchMode.COPY, 1 << 20, 16,
+            0, 0, true, Backend.FILECHANNEL, 50, Path.of("/tmp/y")), 1L << 30);
+
+        assertThat(command).containsSubsequence("--name=copy-read", "--filename=/tmp/a\\:b", "--rw=read",
+            "--name=copy-write", "--filename=/tmp/y", "--rw=write");
+        assertThat(command).contains("--bs=1048576", "--iodepth=16", "--ioengine=io_uring", "--size=1073741824",
+            "--group_reporting").doesNotContain("--time_based");
+        assertThat(command.indexOf("--bs=1048576")).as("global options precede the first job")
+            .isLessThan(command.indexOf("--name=copy-read"));
+    }
+
+    @Test
+    void aCopyGoesNoFasterThanTheSlowerOfItsReadsAndWrites()
+    {
+        final String output = """
+            {"jobs" : [{"jobname" : "copy-read",
+              "read" : {"io_bytes" : 4294967296, "bw_bytes" : 900000000, "iops" : 858.3,
+                "lat_ns" : {"percentile" : {"99.000000" : 40000000}}},
+              "write" : {"io_bytes" : 4294967296, "bw_bytes" : 700000000, "iops" : 667.6,
+                "lat_ns" : {"percentile" : {"99.000000" : 55000000}}}}]}
+            """;
+
+        final FioResult copy = FioResult.parseCopy(output);
+
+        assertThat(copy.bytesPerSecond()).isEqualTo(700000000.0);
+        assertThat(copy.iops()).isCloseTo(667.6, within(1e-9));
+        assertThat(copy.p99Ns()).isEqualTo(55000000.0);
+        assertThatThrownBy(() -> FioResult.parseCopy(SAMPLE)).hasMessageContaining("no writes");
     }
 }
