@@ -22,24 +22,18 @@ import java.nio.file.Path;
  * write to a read-only device), {@code -ENOMEM} (more than {@link #maxInFlight()} in flight),
  * {@code -ENOSPC} (the file system is full), {@code -EIO} (any other I/O failure, including a file
  * that shrank after opening). Zero writes write zeros from a shared zero block; punching holes
- * is left to the io_uring backend. Flush is {@code fdatasync}.
+ * is left to the io_uring backend. Flush is {@code fdatasync}. {@link #close()} blocks the loop
+ * until the workers have finished the operations in flight.
  *
  * <p><b>Threading:</b> as {@link BlockDevice}: every method but the getters on the loop thread.
  */
-public final class FileDevice implements BlockDevice
+public final class FileDevice extends FileBackedDevice
 {
     private static final System.Logger LOG = System.getLogger(FileDevice.class.getName());
 
-    private final String name;
     private final FileChannel channel;
-    private final long size;
-    private final int blockSize;
-    private final boolean direct;
-    private final boolean readOnly;
-    private final CompletionSink sink;
     private final FileOpPool ops;
     private final IoWorkers workers;
-    private boolean closed;
     private int seekFd = -1; // a plain descriptor for SEEK_DATA/SEEK_HOLE, opened on first use
 
     private FileDevice(
@@ -49,13 +43,9 @@ public final class FileDevice implements BlockDevice
         final CompletionSink sink,
         final BufferRegistry registry)
     {
-        name = path.toString();
+        super(new OpenedFile(path.toString(), opened.size(), opened.blockSize(), opened.direct(), options.readOnly()),
+            sink);
         channel = opened.channel();
-        size = opened.size();
-        blockSize = opened.blockSize();
-        direct = opened.direct();
-        readOnly = options.readOnly();
-        this.sink = sink;
         ops = new FileOpPool(options.maxInFlight());
         for (int i = 0; i < options.maxInFlight(); i++)
         {
@@ -100,69 +90,15 @@ public final class FileDevice implements BlockDevice
     }
 
     @Override
-    public String name()
-    {
-        return name;
-    }
-
-    @Override
-    public long size()
-    {
-        return size;
-    }
-
-    @Override
-    public int blockSize()
-    {
-        return blockSize;
-    }
-
-    /** @return true if I/O bypasses the page cache ({@code O_DIRECT}). */
-    public boolean isDirect()
-    {
-        return direct;
-    }
-
-    /** @return true if opened read-only. */
-    public boolean isReadOnly()
-    {
-        return readOnly;
-    }
-
-    /** @return how many operations may be in flight (issued, callback not yet run) at once. */
     public int maxInFlight()
     {
         return ops.capacity();
     }
 
-    /** @return how many operations are in flight now (loop thread). */
+    @Override
     public int inFlight()
     {
         return ops.inFlight();
-    }
-
-    @Override
-    public void read(
-        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed ? -Errno.EBADF : Requests.checkTransfer(size, blockSize, offset, buffer, length, true);
-        issue(check, FileOp.READ, offset, buffer, length, callback, tag);
-    }
-
-    @Override
-    public void write(
-        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed || readOnly ? -Errno.EBADF :
-            Requests.checkTransfer(size, blockSize, offset, buffer, length, false);
-        issue(check, FileOp.WRITE, offset, buffer, length, callback, tag);
-    }
-
-    @Override
-    public void writeZeroes(final long offset, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed || readOnly ? -Errno.EBADF : Requests.checkRange(size, blockSize, offset, length);
-        issue(check, FileOp.WRITE_ZEROES, offset, null, length, callback, tag);
     }
 
     /**
@@ -172,7 +108,7 @@ public final class FileDevice implements BlockDevice
     @Override
     public long blockStatus(final long offset, final long maxLength)
     {
-        if (closed)
+        if (isClosed())
         {
             return maxLength;
         }
@@ -180,37 +116,25 @@ public final class FileDevice implements BlockDevice
         {
             try
             {
-                seekFd = NativeFiles.open(Path.of(name), true, false);
+                seekFd = NativeFiles.open(Path.of(name()), true, false);
             }
             catch (final IOException ex)
             {
-                LOG.log(Level.INFO, "no block status for " + name + ": " + ex.getMessage());
+                LOG.log(Level.INFO, "no block status for " + name() + ": " + ex.getMessage());
                 seekFd = Integer.MIN_VALUE; // do not try again
             }
         }
-        return seekFd < 0 ? maxLength : NativeFiles.dataRun(seekFd, offset, maxLength, size);
-    }
-
-    @Override
-    public void flush(final IoCallback callback, final long tag)
-    {
-        issue(closed ? -Errno.EBADF : 0, FileOp.FLUSH, 0, null, 0, callback, tag);
+        return seekFd < 0 ? maxLength : NativeFiles.dataRun(seekFd, offset, maxLength, size());
     }
 
     /**
-     * Stops accepting operations (later ones complete with {@code -EBADF}), waits until the
-     * workers have finished every operation in flight, stops them and closes the file. Blocks the
-     * loop for as long as that I/O takes. The finished operations' callbacks still run, from the
-     * loop's next drains of the {@link CompletionSink}. Idempotent.
+     * Waits until the workers have finished every operation in flight, stops them and closes the
+     * file: blocks the loop for as long as that I/O takes. The finished operations' callbacks still
+     * run, from the loop's next drains of the {@link CompletionSink}.
      */
     @Override
-    public void close()
+    protected void release()
     {
-        if (closed)
-        {
-            return;
-        }
-        closed = true;
         if (seekFd >= 0)
         {
             NativeFiles.close(seekFd);
@@ -222,32 +146,29 @@ public final class FileDevice implements BlockDevice
         }
         catch (final IOException ex)
         {
-            LOG.log(Level.WARNING, "closing " + name + " failed", ex);
+            LOG.log(Level.WARNING, "closing " + name() + " failed", ex);
         }
     }
 
-    private void issue(
-        final int check,
-        final int kind,
-        final long offset,
-        final MemorySegment buffer,
-        final int length,
-        final IoCallback callback,
-        final long tag)
+    @Override
+    protected int issue(
+        final Kind kind, final long offset, final MemorySegment buffer, final int length,
+        final IoCallback callback, final long tag)
     {
-        final FileOp op = 0 == check ? ops.acquire() : null;
+        final FileOp op = ops.acquire();
         if (null == op)
         {
-            sink.completeLater(callback, tag, 0 == check ? -Errno.ENOMEM : check);
-            return;
+            return -Errno.ENOMEM;
         }
         op.prepare(kind, offset, buffer, length, callback, tag);
         workers.submit(op); // release: the worker sees the request fields written above
+        return 0;
     }
 
     @Override
     public String toString()
     {
-        return "FileDevice[" + name + ", size=" + size + ", blockSize=" + blockSize + (direct ? ", direct]" : "]");
+        return "FileDevice[" + name() + ", size=" + size() + ", blockSize=" + blockSize() +
+            (isDirect() ? ", direct]" : "]");
     }
 }

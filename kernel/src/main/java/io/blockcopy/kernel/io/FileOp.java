@@ -20,15 +20,6 @@ import java.util.Arrays;
  */
 final class FileOp implements Runnable, HandedOffCompletion
 {
-    /** Read into {@code data}. */
-    static final int READ = 0;
-    /** Write from {@code data}. */
-    static final int WRITE = 1;
-    /** Write zeros from the shared zero block. */
-    static final int WRITE_ZEROES = 2;
-    /** {@code fdatasync}. */
-    static final int FLUSH = 3;
-
     private static final System.Logger LOG = System.getLogger(FileDevice.class.getName());
     private static final String ENOSPC_MESSAGE = "No space left on device";
 
@@ -39,7 +30,7 @@ final class FileOp implements Runnable, HandedOffCompletion
     private final ByteBuffer zeroes = Zeroes.SEGMENT.asByteBuffer();
     private ByteBuffer[] regionViews = new ByteBuffer[0];
 
-    private int kind;
+    private FileBackedDevice.Kind kind;
     private long offset;
     private int length;
     private ByteBuffer data;
@@ -63,7 +54,7 @@ final class FileOp implements Runnable, HandedOffCompletion
      * @param buffer the caller's memory for reads and writes, else {@code null}.
      */
     void prepare(
-        final int kind,
+        final FileBackedDevice.Kind kind,
         final long offset,
         final MemorySegment buffer,
         final int length,
@@ -93,8 +84,8 @@ final class FileOp implements Runnable, HandedOffCompletion
                     writeFully(data, offset);
                     yield length;
                 }
-                case WRITE_ZEROES -> writeZeroes();
-                default -> flush();
+                case ZEROES -> writeZeroes(); // from the shared zero block
+                default -> flush(); // fdatasync
             };
         }
         catch (final ClosedChannelException ex)

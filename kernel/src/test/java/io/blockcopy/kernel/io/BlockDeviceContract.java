@@ -320,8 +320,7 @@ abstract class BlockDeviceContract
     /** Fills the whole device with random bytes through writes; @return the model of its contents. */
     byte[] writeRandom(final BlockDevice device, final long seed)
     {
-        final byte[] model = new byte[(int)device.size()];
-        new Random(seed).nextBytes(model);
+        final byte[] model = randomBytes((int)device.size(), seed);
         final MemorySegment buffer = buffers.segment(0);
         for (int offset = 0; offset < model.length; offset += SLOT)
         {
@@ -350,8 +349,15 @@ abstract class BlockDeviceContract
 
     static void fillRandom(final MemorySegment segment, final long seed)
     {
-        final byte[] bytes = new byte[(int)segment.byteSize()];
-        new Random(seed).nextBytes(bytes);
+        final byte[] bytes = randomBytes((int)segment.byteSize(), seed);
         MemorySegment.copy(bytes, 0, segment, ValueLayout.JAVA_BYTE, 0, bytes.length);
+    }
+
+    /** @return {@code length} random bytes, the same for the same {@code seed}. */
+    static byte[] randomBytes(final int length, final long seed)
+    {
+        final byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
     }
 }

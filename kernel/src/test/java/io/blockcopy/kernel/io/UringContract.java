@@ -1,5 +1,7 @@
 package io.blockcopy.kernel.io;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.blockcopy.kernel.io.uring.UringDriver;
 import io.blockcopy.kernel.io.uring.UringFileDevice;
 import io.blockcopy.uring.RingOptions;
@@ -7,19 +9,15 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The device contract for {@link UringFileDevice}: the test thread is the loop and owns the
+ * The file device contract for {@link UringFileDevice}: the test thread is the loop and owns the
  * driver, which {@link TestLoop} runs whenever it drains. The driver closes before the contract
  * closes the devices, so its shutdown drains whatever is still in flight.
  */
-abstract class UringContract extends BlockDeviceContract
+abstract class UringContract extends FileBackedDeviceContract
 {
-    @TempDir
-    Path dir;
     protected UringDriver driver;
-    private int images;
 
     @BeforeEach
     void startDriver() throws IOException
@@ -36,15 +34,16 @@ abstract class UringContract extends BlockDeviceContract
     }
 
     @Override
-    BlockDevice create(final long size) throws IOException
+    UringFileDevice openFile(final Path path, final FileDeviceOptions options) throws IOException
     {
-        return UringFileDevice.open(image(size), FileDeviceOptions.DEFAULT, driver, loop.sink());
+        return UringFileDevice.open(path, options, driver, loop.sink());
     }
 
-    Path image(final long size) throws IOException
+    /** Every operation in flight on the device is in flight in the driver too. */
+    @Override
+    void assertInFlight(final FileBackedDevice device, final int expected)
     {
-        final Path path = dir.resolve("uring-" + images++ + ".raw");
-        RawImages.create(path, size, false);
-        return path;
+        super.assertInFlight(device, expected);
+        assertThat(driver.inFlight()).as("operations in flight in the driver").isEqualTo(expected);
     }
 }

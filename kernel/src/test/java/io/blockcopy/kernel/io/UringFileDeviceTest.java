@@ -1,7 +1,6 @@
 package io.blockcopy.kernel.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.blockcopy.kernel.io.FileDeviceOptions.DirectMode;
@@ -11,20 +10,17 @@ import io.blockcopy.uring.NativeFiles;
 import io.blockcopy.kernel.loop.LoopTask;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** {@link UringFileDevice} on image files under a temporary directory: the device contract, and what is its own. */
+/** {@link UringFileDevice} on image files: the file device contract, and what is its own. */
 class UringFileDeviceTest extends UringContract
 {
     @Test
@@ -32,7 +28,7 @@ class UringFileDeviceTest extends UringContract
     {
         final Path path = image(MIB);
         final FileStat stat = NativeFiles.stat(path);
-        try (UringFileDevice device = UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, loop.sink()))
+        try (UringFileDevice device = openFile(path, FileDeviceOptions.DEFAULT))
         {
             assumeTrue(stat.dioAlignment() > 0, "a file system with O_DIRECT");
             assertThat(device.isDirect()).isTrue();
@@ -43,127 +39,14 @@ class UringFileDeviceTest extends UringContract
     }
 
     @Test
-    void autoFallsBackToBufferedWhenTheSizeIsNotAMultipleOfTheDirectBlockSize() throws IOException
-    {
-        try (UringFileDevice device = UringFileDevice.open(image(MIB + 100), FileDeviceOptions.DEFAULT, driver,
-            loop.sink()))
-        {
-            assertThat(device.isDirect()).isFalse();
-            assertThat(device.blockSize()).isEqualTo(512);
-            assertThat(device.size()).isEqualTo(MIB + 100);
-        }
-    }
-
-    @Test
-    void directOnFailsClearlyWhenTheSizeIsNotAMultipleOfTheDirectBlockSize() throws IOException
-    {
-        final Path path = image(MIB + 100);
-        final FileDeviceOptions on = FileDeviceOptions.DEFAULT.withDirect(DirectMode.ON);
-        assertThatThrownBy(() -> UringFileDevice.open(path, on, driver, loop.sink()))
-            .isInstanceOf(IOException.class)
-            .hasMessageContaining("O_DIRECT")
-            .hasMessageContaining("not a multiple of the direct-I/O block size");
-    }
-
-    @Test
-    void aMissingFileFailsToOpen()
-    {
-        assertThatThrownBy(() -> UringFileDevice.open(dir.resolve("missing.raw"), FileDeviceOptions.DEFAULT, driver,
-            loop.sink())).isInstanceOf(NoSuchFileException.class);
-    }
-
-    @Test
-    void aReadOnlyDeviceReadsButRefusesWrites() throws IOException
-    {
-        final FileDeviceOptions readOnly = FileDeviceOptions.DEFAULT.withReadOnly(true);
-        try (UringFileDevice device = UringFileDevice.open(image(MIB), readOnly, driver, loop.sink()))
-        {
-            device.read(0, buffers.segment(0), 4096, loop, 1);
-            device.write(0, buffers.segment(0), 4096, loop, 2);
-            device.writeZeroes(0, 4096, loop, 3);
-            device.flush(loop, 4);
-
-            loop.awaitHeld(4);
-            assertThat(loop.result(1)).isEqualTo(4096);
-            assertThat(loop.result(2)).isEqualTo(-Errno.EBADF);
-            assertThat(loop.result(3)).isEqualTo(-Errno.EBADF);
-            assertThat(loop.result(4)).isZero();
-        }
-    }
-
-    @Test
-    void issuingBeyondMaxInFlightCompletesWithEnomemUntilCompletionsAreDelivered() throws IOException
-    {
-        final FileDeviceOptions options = FileDeviceOptions.DEFAULT.withMaxInFlight(4);
-        try (UringFileDevice device = UringFileDevice.open(image(MIB), options, driver, loop.sink()))
-        {
-            for (int i = 0; i < 5; i++)
-            {
-                device.write((long)i * SLOT, buffers.segment(i), SLOT, loop, i);
-            }
-            assertThat(device.inFlight()).isEqualTo(4);
-            assertThat(driver.inFlight()).isEqualTo(4);
-
-            loop.awaitHeld(5);
-            assertThat(loop.result(4)).isEqualTo(-Errno.ENOMEM);
-            for (int i = 0; i < 4; i++)
-            {
-                assertThat(loop.result(i)).isEqualTo(SLOT);
-            }
-            assertThat(device.inFlight()).isZero();
-        }
-    }
-
-    @Test
-    void closingWithOperationsInFlightLetsThemFinishThenReleasesTheFile() throws IOException
-    {
-        final Path path = image(MIB);
-        final byte[] model = new byte[MIB];
-        final int writes = 40;
-        final UringFileDevice device = UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, loop.sink());
-        for (int i = 0; i < writes; i++)
-        {
-            fillRandom(buffers.segment(i), i);
-            device.write((long)i * SLOT, buffers.segment(i), SLOT, loop, i);
-            MemorySegment.copy(buffers.segment(i), ValueLayout.JAVA_BYTE, 0, model, i * SLOT, SLOT);
-        }
-        device.close();
-        device.flush(loop, writes);
-
-        loop.awaitHeld(writes + 1);
-        for (int i = 0; i < writes; i++)
-        {
-            assertThat(loop.result(i)).isEqualTo(SLOT);
-        }
-        assertThat(loop.result(writes)).isEqualTo(-Errno.EBADF);
-        assertThat(device.inFlight()).isZero();
-        assertThat(Files.readAllBytes(path)).isEqualTo(model);
-    }
-
-    @Test
-    void aFileThatShrankUnderTheDeviceReadsAsEio() throws IOException
-    {
-        final Path path = image(MIB);
-        try (UringFileDevice device = UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, loop.sink());
-             FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
-        {
-            channel.truncate(MIB / 2);
-            device.read(MIB - SLOT, buffers.segment(0), SLOT, loop, 1);
-            assertThat(loop.await(1)).isEqualTo(-Errno.EIO);
-        }
-    }
-
-    @Test
     void aShortReadIsResumedForTheRest() throws IOException
     {
-        final Path path = image(MIB);
-        final byte[] content = new byte[MIB];
-        new Random(9).nextBytes(content);
-        Files.write(path, content);
+        final byte[] content = randomBytes(MIB, 9);
+        final Path path = image(content);
         final int shortLength = 1000;
         final long end = MIB - SLOT + shortLength;
         final FileDeviceOptions buffered = FileDeviceOptions.DEFAULT.withDirect(DirectMode.OFF);
-        try (UringFileDevice device = UringFileDevice.open(path, buffered, driver, loop.sink());
+        try (UringFileDevice device = openFile(path, buffered);
              FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE))
         {
             channel.truncate(end); // the read below now stops short at the end of the file
@@ -215,12 +98,10 @@ class UringFileDeviceTest extends UringContract
     @Test
     void writeZeroesPunchesAHoleThatFreesSpace() throws IOException, InterruptedException
     {
-        final Path path = image(8 * MIB);
-        final byte[] content = new byte[8 * MIB];
-        new Random(3).nextBytes(content);
-        Files.write(path, content);
+        final byte[] content = randomBytes(8 * MIB, 3);
+        final Path path = image(content);
         final long before = allocatedBlocks(path);
-        try (UringFileDevice device = UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, loop.sink()))
+        try (UringFileDevice device = openFile(path, FileDeviceOptions.DEFAULT))
         {
             device.writeZeroes(0, 4 * MIB, loop, 1); // large ranges are punched, small ones written
             assertThat(loop.await(1)).isEqualTo(4 * MIB);
@@ -239,7 +120,7 @@ class UringFileDeviceTest extends UringContract
         try
         {
             final Path path = Path.of(loopDevice);
-            try (UringFileDevice device = UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, loop.sink()))
+            try (UringFileDevice device = openFile(path, FileDeviceOptions.DEFAULT))
             {
                 assertThat(device.size()).isEqualTo(8 * MIB);
                 assertThat(device.isDirect()).isTrue();

@@ -9,11 +9,12 @@ import static io.blockcopy.uring.IoUringConstants.IOSQE_FIXED_FILE;
 import io.blockcopy.kernel.io.BlockDevice;
 import io.blockcopy.kernel.io.CompletionSink;
 import io.blockcopy.kernel.io.Errno;
-import io.blockcopy.kernel.io.Requests;
+import io.blockcopy.kernel.io.FileBackedDevice;
 import io.blockcopy.kernel.io.Zeroes;
 import io.blockcopy.kernel.io.FileDeviceOptions;
 import io.blockcopy.kernel.io.FileDeviceOptions.DirectMode;
 import io.blockcopy.kernel.io.IoCallback;
+import io.blockcopy.kernel.io.OpenedFile;
 import io.blockcopy.uring.FileStat;
 import io.blockcopy.uring.IoUring;
 import io.blockcopy.uring.LinuxErrno;
@@ -42,7 +43,8 @@ import java.nio.file.Path;
  * buffer lies in a region the driver registered ({@link UringDriver#registerBuffers}) use
  * READ_FIXED/WRITE_FIXED. A short read or write is resubmitted for the rest; one that makes no
  * progress fails with {@code -EIO} (a file that shrank under the device). Flush is FSYNC with
- * {@code IORING_FSYNC_DATASYNC}.
+ * {@code IORING_FSYNC_DATASYNC}. {@link #close()} never blocks: the fd is closed when the last
+ * operation in flight has completed.
  *
  * <p><b>Zero writes</b> try, in order, and remember what works: FALLOCATE
  * {@code PUNCH_HOLE|KEEP_SIZE} (the range then reads as zeros and frees its space, on files and,
@@ -58,7 +60,7 @@ import java.nio.file.Path;
  * <p><b>Threading:</b> opened, used and closed on the loop thread that owns the driver;
  * {@link #size()}, {@link #blockSize()} and {@link #name()} on any thread.
  */
-public final class UringFileDevice implements BlockDevice
+public final class UringFileDevice extends FileBackedDevice
 {
     /** Block size of a buffered device, as with the FileChannel backend. */
     static final int BUFFERED_BLOCK_SIZE = 512;
@@ -70,14 +72,8 @@ public final class UringFileDevice implements BlockDevice
     private static final int ZERO_BY_WRITING = 0;
     private static final long FALLOCATE_MIN_BYTES = 4L << 20;
 
-    private final String name;
     private final int fd;
-    private final long size;
-    private final int blockSize;
-    private final boolean direct;
-    private final boolean readOnly;
     private final UringDriver driver;
-    private final CompletionSink sink;
     private final UringDriver.CqeTarget target = this::onCqe;
     private final int targetId;
     private final int fileSlot;
@@ -87,8 +83,7 @@ public final class UringFileDevice implements BlockDevice
     private final int[] freeSlots;
     private int freeCount;
     private int zeroMode = ZERO_BY_PUNCHING;
-    private boolean closed;
-    private boolean released;
+    private boolean fileClosed;
 
     private UringFileDevice(
         final Path path,
@@ -100,14 +95,9 @@ public final class UringFileDevice implements BlockDevice
         final UringDriver driver,
         final CompletionSink sink)
     {
-        name = path.toString();
+        super(new OpenedFile(path.toString(), size, blockSize, direct, options.readOnly()), sink);
         this.fd = fd;
-        this.size = size;
-        this.blockSize = blockSize;
-        this.direct = direct;
-        readOnly = options.readOnly();
         this.driver = driver;
-        this.sink = sink;
         ops = new UringOp[options.maxInFlight()];
         freeSlots = new int[ops.length];
         for (int i = 0; i < ops.length; i++)
@@ -188,129 +178,52 @@ public final class UringFileDevice implements BlockDevice
         return stat.isBlockDevice() ? NativeFiles.logicalBlockSize(fd) : FALLBACK_DIRECT_BLOCK_SIZE;
     }
 
-    @Override
-    public String name()
-    {
-        return name;
-    }
-
-    @Override
-    public long size()
-    {
-        return size;
-    }
-
-    @Override
-    public int blockSize()
-    {
-        return blockSize;
-    }
-
-    /** @return true if I/O bypasses the page cache ({@code O_DIRECT}). */
-    public boolean isDirect()
-    {
-        return direct;
-    }
-
-    /** @return true if opened read-only. */
-    public boolean isReadOnly()
-    {
-        return readOnly;
-    }
-
     /** @return true if the fd sits in the driver's registered file table. */
     public boolean usesFixedFile()
     {
         return fileSlot >= 0;
     }
 
-    /** @return how many operations may be in flight at once. */
+    @Override
     public int maxInFlight()
     {
         return ops.length;
     }
 
-    /** @return how many operations are in flight now (loop thread). */
+    @Override
     public int inFlight()
     {
         return ops.length - freeCount;
-    }
-
-    @Override
-    public void read(
-        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed ? -Errno.EBADF :
-            Requests.checkTransfer(size, blockSize, offset, buffer, length, true);
-        issue(check, UringOp.READ, offset, buffer, length, callback, tag);
-    }
-
-    @Override
-    public void write(
-        final long offset, final MemorySegment buffer, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed || readOnly ? -Errno.EBADF :
-            Requests.checkTransfer(size, blockSize, offset, buffer, length, false);
-        issue(check, UringOp.WRITE, offset, buffer, length, callback, tag);
-    }
-
-    @Override
-    public void writeZeroes(final long offset, final int length, final IoCallback callback, final long tag)
-    {
-        final int check = closed || readOnly ? -Errno.EBADF : Requests.checkRange(size, blockSize, offset, length);
-        issue(check, UringOp.ZEROES, offset, null, length, callback, tag);
     }
 
     /** Block status from {@code SEEK_DATA}/{@code SEEK_HOLE} (a block device reports all data). */
     @Override
     public long blockStatus(final long offset, final long maxLength)
     {
-        return closed ? maxLength : NativeFiles.dataRun(fd, offset, maxLength, size);
-    }
-
-    @Override
-    public void flush(final IoCallback callback, final long tag)
-    {
-        issue(closed ? -Errno.EBADF : 0, UringOp.FLUSH, 0, null, 0, callback, tag);
+        return isClosed() ? maxLength : NativeFiles.dataRun(fd, offset, maxLength, size());
     }
 
     /**
-     * Stops accepting operations (later ones complete with {@code -EBADF}). Operations in flight
-     * still complete and their callbacks run from the driver's cycles; the fd is closed (and its
-     * file slot cleared) when the last one has. Never blocks. Idempotent.
+     * Never blocks: operations in flight still complete and their callbacks run from the driver's
+     * cycles; the fd is closed (and its file slot cleared) when the last one has.
      */
     @Override
-    public void close()
+    protected void release()
     {
-        if (closed)
-        {
-            return;
-        }
-        closed = true;
         if (0 == inFlight())
         {
-            release();
+            closeFile();
         }
     }
 
-    private void issue(
-        final int check,
-        final int kind,
-        final long offset,
-        final MemorySegment buffer,
-        final int length,
-        final IoCallback callback,
-        final long tag)
+    @Override
+    protected int issue(
+        final Kind kind, final long offset, final MemorySegment buffer, final int length,
+        final IoCallback callback, final long tag)
     {
-        if (0 != check || (0 == length && UringOp.FLUSH != kind))
-        {
-            sink.completeLater(callback, tag, check); // a zero-length transfer completes with 0, as the contract says
-            return;
-        }
         if (0 == freeCount)
         {
-            sink.completeLater(callback, tag, -Errno.ENOMEM);
-            return;
+            return -Errno.ENOMEM;
         }
         final UringOp op = ops[freeSlots[--freeCount]];
         if (null == buffer)
@@ -332,28 +245,28 @@ public final class UringFileDevice implements BlockDevice
             op.heapBuffer = null;
             op.bounce = null;
             freeSlots[freeCount++] = op.slot;
-            sink.completeLater(callback, tag, submitted);
         }
+        return submitted;
     }
 
     /** A heap buffer cannot be handed to the kernel (the GC moves it): use aligned native memory instead. */
     private void prepareBounced(
         final UringOp op,
-        final int kind,
+        final Kind kind,
         final long offset,
         final MemorySegment buffer,
         final int length,
         final IoCallback callback,
         final long tag)
     {
-        final MemorySegment bounce = Arena.ofAuto().allocate(length, Math.max(blockSize, 4096));
-        if (UringOp.WRITE == kind)
+        final MemorySegment bounce = Arena.ofAuto().allocate(length, Math.max(blockSize(), 4096));
+        if (Kind.WRITE == kind)
         {
             MemorySegment.copy(buffer, 0, bounce, 0, length);
         }
         op.prepare(kind, offset, bounce.address(), length, -1, callback, tag);
         op.bounce = bounce;
-        op.heapBuffer = UringOp.READ == kind ? buffer : null;
+        op.heapBuffer = Kind.READ == kind ? buffer : null;
     }
 
     /** Prepares the SQE for what is left of {@code op}. @return 0, or {@code -errno} if no SQE could be had. */
@@ -367,7 +280,7 @@ public final class UringFileDevice implements BlockDevice
         final long userData = UringDriver.userData(targetId, op.slot);
         switch (op.kind)
         {
-            case UringOp.READ ->
+            case READ ->
             {
                 if (op.bufIndex >= 0)
                 {
@@ -378,7 +291,7 @@ public final class UringFileDevice implements BlockDevice
                     ring.prepRead(sqeFd, op.address, op.remaining, op.offset, sqeFlags, userData);
                 }
             }
-            case UringOp.WRITE ->
+            case WRITE ->
             {
                 if (op.bufIndex >= 0)
                 {
@@ -389,7 +302,7 @@ public final class UringFileDevice implements BlockDevice
                     ring.prepWrite(sqeFd, op.address, op.remaining, op.offset, sqeFlags, userData);
                 }
             }
-            case UringOp.ZEROES ->
+            case ZEROES ->
             {
                 // Small ranges are written: fallocate takes the inode exclusively and waits for every
                 // direct write in flight on the file (ext4), stalling the guest for one small hole.
@@ -413,11 +326,11 @@ public final class UringFileDevice implements BlockDevice
     private void onCqe(final int slot, final int res)
     {
         final UringOp op = ops[slot];
-        if (UringOp.FLUSH == op.kind)
+        if (Kind.FLUSH == op.kind)
         {
             finish(op, res);
         }
-        else if (UringOp.ZEROES == op.kind && ZERO_BY_WRITING != op.zeroMode)
+        else if (Kind.ZEROES == op.kind && ZERO_BY_WRITING != op.zeroMode)
         {
             onFallocated(op, res);
         }
@@ -446,7 +359,7 @@ public final class UringFileDevice implements BlockDevice
             if (op.zeroMode == zeroMode) // not yet degraded by another operation's refusal
             {
                 zeroMode = ZERO_BY_PUNCHING == zeroMode ? ZERO_BY_ZERO_RANGE : ZERO_BY_WRITING;
-                LOG.log(Level.INFO, "{0}: FALLOCATE refused (EOPNOTSUPP); zero writes now {1}", name,
+                LOG.log(Level.INFO, "{0}: FALLOCATE refused (EOPNOTSUPP); zero writes now {1}", name(),
                     ZERO_BY_ZERO_RANGE == zeroMode ? "use ZERO_RANGE" : "write zeros");
             }
             continueWith(op);
@@ -477,20 +390,20 @@ public final class UringFileDevice implements BlockDevice
         op.heapBuffer = null;
         op.bounce = null;
         freeSlots[freeCount++] = op.slot; // first, so the callback may issue again with this very record
-        if (closed && 0 == inFlight())
+        if (isClosed() && 0 == inFlight())
         {
-            release();
+            closeFile();
         }
         callback.onIoComplete(op.tag, result);
     }
 
-    private void release()
+    private void closeFile()
     {
-        if (released)
+        if (fileClosed)
         {
             return;
         }
-        released = true;
+        fileClosed = true;
         if (fileSlot >= 0)
         {
             driver.releaseFile(fileSlot);
@@ -499,14 +412,14 @@ public final class UringFileDevice implements BlockDevice
         final int result = NativeFiles.close(fd);
         if (result < 0)
         {
-            LOG.log(Level.WARNING, "closing {0} failed: {1}", name, LinuxErrno.describe(result));
+            LOG.log(Level.WARNING, "closing {0} failed: {1}", name(), LinuxErrno.describe(result));
         }
     }
 
     @Override
     public String toString()
     {
-        return "UringFileDevice[" + name + ", size=" + size + ", blockSize=" + blockSize + (direct ? ", direct" : "") +
-            (fileSlot >= 0 ? ", fixed file]" : "]");
+        return "UringFileDevice[" + name() + ", size=" + size() + ", blockSize=" + blockSize() +
+            (isDirect() ? ", direct" : "") + (fileSlot >= 0 ? ", fixed file]" : "]");
     }
 }

@@ -1,5 +1,6 @@
 package io.blockcopy.kernel.io.uring;
 
+import io.blockcopy.kernel.io.FileBackedDevice;
 import io.blockcopy.kernel.io.IoCallback;
 import java.lang.foreign.MemorySegment;
 
@@ -10,18 +11,9 @@ import java.lang.foreign.MemorySegment;
  */
 final class UringOp
 {
-    /** Read into {@link #address}. */
-    static final int READ = 0;
-    /** Write from {@link #address}. */
-    static final int WRITE = 1;
-    /** Make the range read as zeros (FALLOCATE, or writes from the zero block). */
-    static final int ZEROES = 2;
-    /** {@code fdatasync}. */
-    static final int FLUSH = 3;
-
     /** Index of this record in its device's pool. */
     final int slot;
-    int kind;
+    FileBackedDevice.Kind kind;
     /** File offset of the part not transferred yet. */
     long offset;
     /** Native address of the part not transferred yet (unused by ZEROES and FLUSH). */
@@ -48,7 +40,7 @@ final class UringOp
 
     /** Fills in a request. */
     void prepare(
-        final int kind,
+        final FileBackedDevice.Kind kind,
         final long offset,
         final long address,
         final int length,

@@ -2,24 +2,22 @@ package io.blockcopy.kernel.bitmap.sidecar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.kernel.AllocationMeter;
 import io.blockcopy.kernel.bitmap.BitmapPersistence.StoredBitmap;
 import io.blockcopy.kernel.bitmap.HBitmap;
 import io.blockcopy.kernel.io.IoCallback;
-import io.blockcopy.kernel.loop.CompletionQueue;
-import io.blockcopy.kernel.loop.LoopWaker;
+import io.blockcopy.kernel.loop.BareLoop;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link BitmapSidecar#journalDirty}, {@link BitmapSidecar#sync} and the delivery of its completion allocate nothing
- * on the loop thread once warm, measured with the JVM's per-thread allocation counter. The loop is hand-written (no
- * boxing, no lambdas on the path) so that only the sidecar and the completion queue are measured.
+ * on the loop thread once warm, measured by an {@link AllocationMeter}. The loop is a {@link BareLoop} (no boxing;
+ * its one lambda is made before measuring) so that only the sidecar and the completion queue are measured.
  *
  * <p>Each round waits for an {@code fdatasync}, so the JIT reaches its last tier only after a few thousand rounds, and
  * a tier change may rematerialize a scalar-replaced object once. The test therefore asks for several consecutive
@@ -27,21 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class JournalAllocationTest implements IoCallback
 {
-    private static final com.sun.management.ThreadMXBean THREADS =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
     private static final long SIZE = 1L << 30;
     private static final int WARM_UP_ROUNDS = 500;
     private static final int ROUNDS_PER_BATCH = 50;
     private static final int MAX_BATCHES = 30;
     private static final int CLEAN_BATCHES_WANTED = 4;
     private static final int RECORDS_PER_SYNC = 5;
-    private static final long SLEEP_NS = TimeUnit.MILLISECONDS.toNanos(1);
 
     @TempDir
     Path dir;
-    private final LoopWaker waker = new LoopWaker();
-    private final CompletionQueue completions = new CompletionQueue(waker);
-    private final LoopWaker.IdleCheck idle = completions::isEmpty;
+    private BareLoop loop;
     private int round;
     private int completed;
     private int failed;
@@ -59,20 +52,18 @@ class JournalAllocationTest implements IoCallback
     @Test
     void journalingAndSyncingAllocateNothingOnTheLoopOnceWarm() throws IOException
     {
-        waker.bindToCurrentThread();
-        THREADS.getCurrentThreadAllocatedBytes(); // any one-off cost of the counter itself
+        loop = new BareLoop();
         try (HBitmap bits = new HBitmap(SIZE, 16);
-            BitmapSidecar sidecar = BitmapSidecar.open(dir.resolve("disk.raw"), SIZE, completions))
+            BitmapSidecar sidecar = BitmapSidecar.open(dir.resolve("disk.raw"), SIZE, loop.completions()))
         {
             sidecar.checkpoint(List.of(new StoredBitmap("a", 65536, true, false, bits)));
-            rounds(sidecar, WARM_UP_ROUNDS);
+            final AllocationMeter meter = new AllocationMeter(count -> rounds(sidecar, count));
+            meter.warmUp(WARM_UP_ROUNDS);
             final List<Long> batches = new ArrayList<>();
             int clean = 0;
             for (int batch = 0; batch < MAX_BATCHES && clean < CLEAN_BATCHES_WANTED; batch++)
             {
-                final long before = THREADS.getCurrentThreadAllocatedBytes();
-                rounds(sidecar, ROUNDS_PER_BATCH);
-                final long allocated = THREADS.getCurrentThreadAllocatedBytes() - before;
+                final long allocated = meter.bytesAllocatedBy(ROUNDS_PER_BATCH);
                 batches.add(allocated);
                 clean = 0 == allocated ? clean + 1 : 0;
             }
@@ -95,10 +86,7 @@ class JournalAllocationTest implements IoCallback
             sidecar.sync(this, round);
             while (completed < target)
             {
-                if (0 == completions.drain(64))
-                {
-                    waker.sleep(SLEEP_NS, idle);
-                }
+                loop.turn();
             }
         }
     }

@@ -2,18 +2,17 @@ package io.blockcopy.kernel.io.uring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.kernel.AllocationMeter;
 import io.blockcopy.kernel.io.AlignedBufferPool;
 import io.blockcopy.kernel.io.BufferRegistry;
 import io.blockcopy.kernel.io.FileDeviceOptions;
-import io.blockcopy.kernel.io.IoCallback;
+import io.blockcopy.kernel.io.MixedIoRounds;
 import io.blockcopy.kernel.io.RawImages;
 import io.blockcopy.kernel.loop.CompletionQueue;
 import io.blockcopy.kernel.loop.LoopWaker;
 import io.blockcopy.uring.RingOptions;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -22,9 +21,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Issuing {@link UringFileDevice} operations, submitting them, waiting in the ring and delivering
- * their completions allocate nothing on the loop thread once warm, measured with the JVM's
- * per-thread allocation counter, with and without fixed buffers. The loop is hand-written (no
- * lambdas, no boxing) so that only the device, the driver and the bridge are measured.
+ * their completions allocate nothing on the loop thread once warm, measured by an
+ * {@link AllocationMeter} over {@link MixedIoRounds}, with and without fixed buffers. The loop is
+ * hand-written (no boxing; its one lambda is made before measuring) so that only the device, the
+ * driver and the bridge are measured.
  *
  * <p>The measured rounds are split into windows, and one window must allocate exactly nothing:
  * any allocation per operation or per cycle would show in every window, while the JIT's rare
@@ -33,11 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is zero. Rounds are few because each zero write punches a hole, which costs the file system
  * about a millisecond.
  */
-class UringSteadyStateAllocationTest implements IoCallback
+class UringSteadyStateAllocationTest
 {
-    private static final com.sun.management.ThreadMXBean THREADS =
-        (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
-    private static final int BUFFERS = 32;
     private static final int WARM_UP_ROUNDS = 300;
     private static final int WINDOWS = 6;
     private static final int ROUNDS_PER_WINDOW = 50;
@@ -49,18 +46,15 @@ class UringSteadyStateAllocationTest implements IoCallback
     private AlignedBufferPool buffers;
     private BufferRegistry registry;
     private UringDriver driver;
-    private int completed;
-    private int failed;
 
     @BeforeEach
     void setUp() throws IOException
     {
-        buffers = new AlignedBufferPool(BUFFERS, 4096);
+        buffers = new AlignedBufferPool(MixedIoRounds.BLOCKS, MixedIoRounds.BLOCK_SIZE);
         registry = new BufferRegistry();
         registry.register(buffers.memory());
         driver = UringDriver.create(RingOptions.DEFAULT.withEntries(64, 256));
         driver.start();
-        THREADS.getCurrentThreadAllocatedBytes(); // any one-off cost of the counter itself
     }
 
     @AfterEach
@@ -68,16 +62,6 @@ class UringSteadyStateAllocationTest implements IoCallback
     {
         driver.close();
         buffers.close();
-    }
-
-    @Override
-    public void onIoComplete(final long tag, final int result)
-    {
-        completed++;
-        if (result < 0)
-        {
-            failed++;
-        }
     }
 
     @Test
@@ -103,50 +87,26 @@ class UringSteadyStateAllocationTest implements IoCallback
     private UringFileDevice open() throws IOException
     {
         final Path path = dir.resolve("alloc.raw");
-        RawImages.create(path, BUFFERS * 4096L, false);
+        RawImages.create(path, MixedIoRounds.DEVICE_SIZE, false);
         return UringFileDevice.open(path, FileDeviceOptions.DEFAULT, driver, completions);
     }
 
     /** @return the bytes allocated by the least-allocating window of rounds. */
     private long bytesAllocatedByMeasuredRounds(final UringFileDevice device)
     {
-        rounds(device, WARM_UP_ROUNDS);
-        final long[] windows = new long[WINDOWS];
-        for (int window = 0; window < WINDOWS; window++)
-        {
-            final long before = THREADS.getCurrentThreadAllocatedBytes();
-            rounds(device, ROUNDS_PER_WINDOW);
-            windows[window] = THREADS.getCurrentThreadAllocatedBytes() - before;
-        }
-        assertThat(failed).isZero();
-        return Arrays.stream(windows).min().orElseThrow();
+        final MixedIoRounds rounds = new MixedIoRounds(device, buffers, this::turnLoop);
+        final AllocationMeter meter = new AllocationMeter(rounds::run);
+        meter.warmUp(WARM_UP_ROUNDS);
+        final long least = meter.leastInWindows(WINDOWS, ROUNDS_PER_WINDOW);
+        assertThat(rounds.failed()).isZero();
+        return least;
     }
 
-    private void rounds(final UringFileDevice device, final int rounds)
+    private void turnLoop()
     {
-        for (int round = 0; round < rounds; round++)
+        if (0 == driver.doWork() + completions.drain(64))
         {
-            final int expected = completed + BUFFERS + 2;
-            for (int i = 0; i < BUFFERS; i++)
-            {
-                if ((i & 1) == 0)
-                {
-                    device.write(i * 4096L, buffers.segment(i), 4096, this, i);
-                }
-                else
-                {
-                    device.read(i * 4096L, buffers.segment(i), 4096, this, i);
-                }
-            }
-            device.writeZeroes(0, 4096, this, BUFFERS);
-            device.flush(this, BUFFERS + 1);
-            while (completed < expected)
-            {
-                if (0 == driver.doWork() + completions.drain(64))
-                {
-                    driver.idleWait(WAIT_NS);
-                }
-            }
+            driver.idleWait(WAIT_NS);
         }
     }
 }
