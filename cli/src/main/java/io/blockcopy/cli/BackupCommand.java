@@ -1,5 +1,6 @@
 package io.blockcopy.cli;
 
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.Blockcopy;
 import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.Job;
@@ -262,7 +263,7 @@ public final class BackupCommand implements Callable<Integer>
             object.put("bytes_per_second", Sizes.bytesPerSecond(result.bytesCopied(), result.elapsedNanos()));
             object.put("durable", result.isSuccess());
             object.put("manifest", noManifest ? null : null == manifest ? target + ".manifest" : manifest.toString());
-            out.println(Json.write(object));
+            out.println(JsonWriter.COMPACT.write(object));
         }
         else if (result.isSuccess())
         {

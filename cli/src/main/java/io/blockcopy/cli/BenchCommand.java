@@ -8,6 +8,7 @@ import io.blockcopy.bench.engine.BenchTargets;
 import io.blockcopy.bench.engine.FioResult;
 import io.blockcopy.bench.engine.FioRunner;
 import io.blockcopy.bench.engine.HtmlReport;
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.io.FileDeviceOptions.Backend;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -207,7 +208,7 @@ public final class BenchCommand implements Callable<Integer>
         final BenchSpec run = result.spec();
         if (json)
         {
-            out.println(Json.write(jsonObject(result, fio)));
+            out.println(JsonWriter.COMPACT.write(jsonObject(result, fio)));
             out.flush();
             return;
         }

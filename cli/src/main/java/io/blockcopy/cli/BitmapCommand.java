@@ -1,5 +1,6 @@
 package io.blockcopy.cli;
 
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.Blockcopy;
 import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.bitmap.BitmapInfo;
@@ -206,7 +207,7 @@ public final class BitmapCommand implements Runnable
                     object.put("busy", info.busy());
                     object.put("persistent", info.persistent());
                     object.put("inconsistent", info.inconsistent());
-                    out.println(Json.write(object));
+                    out.println(JsonWriter.COMPACT.write(object));
                 }
                 return;
             }

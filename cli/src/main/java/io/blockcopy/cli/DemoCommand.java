@@ -1,5 +1,6 @@
 package io.blockcopy.cli;
 
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.Blockcopy;
 import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.Job;
@@ -215,7 +216,7 @@ public final class DemoCommand implements Callable<Integer>
                 object.put("p99_ratio", Sizes.ratio(latency.getValueAtPercentile(99), base.getValueAtPercentile(99)));
                 object.put("iops_ratio", Sizes.ratio(storm.iops(), baseline.iops()));
             }
-            out.println(Json.write(object));
+            out.println(JsonWriter.COMPACT.write(object));
             out.flush();
             return;
         }

@@ -1,5 +1,6 @@
 package io.blockcopy.cli;
 
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.job.JobOutcome;
 import io.blockcopy.kernel.job.SyncMode;
@@ -198,7 +199,7 @@ public final class StressCommand implements Callable<Integer>
         final long delayed = delayedWrites(with, without);
         if (json)
         {
-            out.println(Json.write(jsonReport(report, writers, delayed)));
+            out.println(JsonWriter.COMPACT.write(jsonReport(report, writers, delayed)));
             out.flush();
             return;
         }

@@ -1,5 +1,6 @@
 package io.blockcopy.cli;
 
+import io.blockcopy.daemon.json.JsonWriter;
 import io.blockcopy.kernel.job.BackupManifest;
 import io.blockcopy.stress.DeviceImage;
 import io.blockcopy.stress.ManifestCheck;
@@ -118,7 +119,7 @@ public final class VerifyCommand implements Callable<Integer>
             object.put("first_mismatch_offset", result.firstMismatchOffset() < 0 ? null : result.firstMismatchOffset());
             object.put("expected_crc32c", result.mismatches() == 0 ? null : hex(result.expectedCrc()));
             object.put("found_crc32c", result.mismatches() == 0 ? null : hex(result.foundCrc()));
-            out.println(Json.write(object));
+            out.println(JsonWriter.COMPACT.write(object));
         }
         else
         {

@@ -3,27 +3,53 @@ package io.blockcopy.daemon.json;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 
 /**
- * Writes plain Java values as one line of JSON in QEMU's layout ({@code {"return": {}}}): maps
- * (keys in iteration order), lists, strings, integers, finite doubles, booleans and null. Anything
- * else is written as its {@code toString()} string. Stateless; safe to use from any thread.
+ * Writes plain Java values as one line of JSON: maps (keys in iteration order), lists, strings,
+ * integers, doubles, booleans and null. Anything else is written as its {@code toString()} string.
+ * There are two layouts: {@link #QMP} for the control socket and {@link #COMPACT} for the CLI's
+ * {@code --json}. Immutable; safe to use from any thread.
  */
 public final class JsonWriter
 {
-    private JsonWriter()
+    /**
+     * QEMU's layout, {@code {"return": {}}}: a space after each comma and colon; finite doubles
+     * only, in Java's shortest form ({@code 2.5}, {@code 3.0}, {@code 1.0e-5}).
+     */
+    public static final JsonWriter QMP = new JsonWriter(", ", ": ", JsonWriter::shortestDouble);
+
+    /**
+     * The CLI's layout, {@code {"seconds":1.500}}: no spaces; doubles with three decimals (NaN and
+     * the infinities as {@link String#format} writes them).
+     */
+    public static final JsonWriter COMPACT =
+        new JsonWriter(",", ":", d -> String.format(Locale.ROOT, "%.3f", d));
+
+    private final String valueSeparator;
+    private final String nameSeparator;
+    private final DoubleFunction<String> doubleFormat;
+
+    private JsonWriter(
+        final String valueSeparator, final String nameSeparator, final DoubleFunction<String> doubleFormat)
     {
+        this.valueSeparator = valueSeparator;
+        this.nameSeparator = nameSeparator;
+        this.doubleFormat = doubleFormat;
     }
 
-    /** @return {@code value} as one line of JSON, without a line end. */
-    public static String write(final Object value)
+    /**
+     * @return {@code value} as one line of JSON, without a line end.
+     * @throws IllegalArgumentException in the {@link #QMP} layout, for a NaN or infinite double.
+     */
+    public String write(final Object value)
     {
         final StringBuilder out = new StringBuilder(128);
         writeValue(out, value);
         return out.toString();
     }
 
-    private static void writeValue(final StringBuilder out, final Object value)
+    private void writeValue(final StringBuilder out, final Object value)
     {
         switch (value)
         {
@@ -36,21 +62,21 @@ public final class JsonWriter
                 {
                     if (i > 0)
                     {
-                        out.append(", ");
+                        out.append(valueSeparator);
                     }
                     writeValue(out, list.get(i));
                 }
                 out.append(']');
             }
-            case Double d -> writeDouble(out, d);
-            case Float f -> writeDouble(out, f.doubleValue());
+            case Double d -> out.append(doubleFormat.apply(d));
+            case Float f -> out.append(doubleFormat.apply(f.doubleValue()));
             case Number n -> out.append(n.longValue());
             case Boolean b -> out.append(b.booleanValue());
             default -> writeString(out, value.toString());
         }
     }
 
-    private static void writeObject(final StringBuilder out, final Map<?, ?> map)
+    private void writeObject(final StringBuilder out, final Map<?, ?> map)
     {
         out.append('{');
         boolean first = true;
@@ -58,17 +84,17 @@ public final class JsonWriter
         {
             if (!first)
             {
-                out.append(", ");
+                out.append(valueSeparator);
             }
             first = false;
             writeString(out, String.valueOf(entry.getKey()));
-            out.append(": ");
+            out.append(nameSeparator);
             writeValue(out, entry.getValue());
         }
         out.append('}');
     }
 
-    private static void writeDouble(final StringBuilder out, final double d)
+    private static String shortestDouble(final double d)
     {
         if (!Double.isFinite(d))
         {
@@ -76,12 +102,9 @@ public final class JsonWriter
         }
         if (d == Math.rint(d) && Math.abs(d) < 1e15)
         {
-            out.append((long)d).append(".0");
+            return (long)d + ".0";
         }
-        else
-        {
-            out.append(Double.toString(d).toLowerCase(Locale.ROOT));
-        }
+        return Double.toString(d).toLowerCase(Locale.ROOT);
     }
 
     private static void writeString(final StringBuilder out, final String text)

@@ -97,6 +97,6 @@ final class QmpEvents implements JobListener
         {
             event.put("data", data);
         }
-        broadcast.accept(JsonWriter.write(event));
+        broadcast.accept(JsonWriter.QMP.write(event));
     }
 }

@@ -194,7 +194,7 @@ final class QmpSession implements Runnable
 
     private void send(final Map<String, Object> message)
     {
-        outbox.offer(JsonWriter.write(message));
+        outbox.offer(JsonWriter.QMP.write(message));
     }
 
     private static Map<String, Object> returnReply(final Object value, final boolean hasId, final Object requestId)

@@ -2,6 +2,7 @@ package io.blockcopy.daemon.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.kernel.Device;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,7 +64,7 @@ class NbdFuzzTest
             {
                 pool.shutdownNow();
             }
-            assertThat(NbdHarness.eventually(Duration.ofSeconds(10), () -> harness.server.connectionCount() == 0))
+            assertThat(Eventually.holds(Duration.ofSeconds(10), () -> harness.server.connectionCount() == 0))
                 .isTrue();
             try (NbdTestClient client = NbdTestClient.handshaken(harness.address))
             {
@@ -88,7 +89,7 @@ class NbdFuzzTest
                 client.disconnect();
                 client.awaitClosedByServer();
             }
-            assertThat(NbdHarness.eventually(Duration.ofSeconds(10), () -> harness.server.connectionCount() == 0))
+            assertThat(Eventually.holds(Duration.ofSeconds(10), () -> harness.server.connectionCount() == 0))
                 .isTrue();
             harness.server.removeExport("check");
             harness.server.removeExport("fuzz");

@@ -3,6 +3,7 @@ package io.blockcopy.daemon.nbd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.kernel.Device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -267,7 +268,7 @@ class NbdHandshakeTest
             }
             first.disconnect();
             first.awaitClosedByServer();
-            assertThat(NbdHarness.eventually(Duration.ofSeconds(5),
+            assertThat(Eventually.holds(Duration.ofSeconds(5),
                 () -> harness.server.connectionCount() == 2)).isTrue();
             try (NbdTestClient fifth = NbdTestClient.opened(harness.address, "disk"))
             {

@@ -9,9 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.function.BooleanSupplier;
 
 /** A kernel and an NBD server on a Unix socket in a temporary directory, with memory exports. */
 final class NbdHarness implements AutoCloseable
@@ -62,21 +60,6 @@ final class NbdHarness implements AutoCloseable
     static boolean isZero(final byte[] bytes)
     {
         return Arrays.equals(bytes, new byte[bytes.length]);
-    }
-
-    /** Polls {@code condition} until it holds or {@code timeout} passes. */
-    static boolean eventually(final Duration timeout, final BooleanSupplier condition) throws InterruptedException
-    {
-        final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadlineNs)
-            {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     @Override

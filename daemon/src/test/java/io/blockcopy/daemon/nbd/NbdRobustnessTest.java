@@ -2,6 +2,7 @@ package io.blockcopy.daemon.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.kernel.Device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -49,7 +50,7 @@ class NbdRobustnessTest
     /** Fails unless every connection is gone and the device has no guest port left. */
     private void assertEverythingReleased() throws InterruptedException
     {
-        assertThat(NbdHarness.eventually(PATIENCE, () -> harness.server.connectionCount() == 0)).isTrue();
+        assertThat(Eventually.holds(PATIENCE, () -> harness.server.connectionCount() == 0)).isTrue();
         harness.server.removeExport("disk");
         harness.kernel.closeDevice(disk);
     }
@@ -94,7 +95,7 @@ class NbdRobustnessTest
                 }
                 assertServes(steady, round);
             }
-            assertThat(NbdHarness.eventually(PATIENCE, () -> harness.server.connectionCount() == 1)).isTrue();
+            assertThat(Eventually.holds(PATIENCE, () -> harness.server.connectionCount() == 1)).isTrue();
             steady.disconnect();
         }
         assertEverythingReleased();
@@ -145,7 +146,7 @@ class NbdRobustnessTest
         start(NbdServerOptions.DEFAULT.withDrainTimeout(Duration.ofMillis(200)));
         try (NbdTestClient stuck = slowReader(harness))
         {
-            assertThat(NbdHarness.eventually(PATIENCE, () -> harness.server.listExports().getFirst().clients() == 1))
+            assertThat(Eventually.holds(PATIENCE, () -> harness.server.listExports().getFirst().clients() == 1))
                 .isTrue();
             final long startNs = System.nanoTime();
             harness.server.close();

@@ -3,6 +3,7 @@ package io.blockcopy.daemon.nbd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.kernel.Device;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -272,7 +273,7 @@ class NbdTransmissionTest
             assertThat(handles).isEqualTo(java.util.stream.LongStream.range(0, handles.length).toArray());
             client.awaitClosedByServer();
         }
-        assertThat(NbdHarness.eventually(java.time.Duration.ofSeconds(5),
+        assertThat(Eventually.holds(java.time.Duration.ofSeconds(5),
             () -> harness.server.connectionCount() == 0)).isTrue();
     }
 

@@ -2,6 +2,7 @@ package io.blockcopy.daemon.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.kernel.Device;
 import io.blockcopy.kernel.Job;
 import io.blockcopy.kernel.io.FileDeviceOptions;
@@ -57,7 +58,7 @@ class QemuBackupTest
             final Path qemuOutput = dir.resolve("qemu-io.out");
             final Process guest = new ProcessBuilder("qemu-io", "-f", "raw", uri).redirectErrorStream(true)
                 .redirectOutput(qemuOutput.toFile()).start();
-            assertThat(NbdHarness.eventually(Duration.ofSeconds(10),
+            assertThat(Eventually.holds(Duration.ofSeconds(10),
                 () -> harness.server.listExports().getFirst().clients() == 1)).as("qemu-io connected").isTrue();
 
             // Slow on purpose (one chunk of one default 64 KiB cluster at a time, front to back) so the

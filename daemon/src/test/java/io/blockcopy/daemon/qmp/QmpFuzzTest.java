@@ -4,6 +4,7 @@ import static io.blockcopy.daemon.qmp.QmpHarness.args;
 import static io.blockcopy.daemon.qmp.QmpHarness.fileNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.blockcopy.daemon.Eventually;
 import io.blockcopy.daemon.json.JsonParser;
 import io.blockcopy.daemon.json.JsonWriter;
 import java.io.File;
@@ -97,7 +98,7 @@ class QmpFuzzTest
             final String greetingBytes = "NBDMAGICIHAVEOPT";
             fuzz(random -> qmpGarbage(harness.socket, random));
             fuzz(random -> nbdGarbage(nbd, greetingBytes, random));
-            assertThat(QmpHarness.eventually(Duration.ofSeconds(20), () -> harness.daemon.clientCount() == 0))
+            assertThat(Eventually.holds(Duration.ofSeconds(20), () -> harness.daemon.clientCount() == 0))
                 .as("every fuzzing client is gone").isTrue();
 
             try (QmpTestClient client = harness.client())
@@ -177,7 +178,7 @@ class QmpFuzzTest
             final int messages = 1 + random.nextInt(12);
             for (int m = 0; m < messages; m++)
             {
-                final String valid = JsonWriter.write(random.nextBoolean() ? randomCommand(random) : bent(random));
+                final String valid = JsonWriter.QMP.write(random.nextBoolean() ? randomCommand(random) : bent(random));
                 final byte[] bytes = switch (random.nextInt(5))
                 {
                     case 0 -> randomBytes(random, random.nextInt(300));

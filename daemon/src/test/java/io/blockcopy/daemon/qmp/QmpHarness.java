@@ -6,11 +6,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
 /** A daemon on a Unix socket in a temporary directory, and raw images to give it. */
 final class QmpHarness implements AutoCloseable
@@ -74,21 +72,6 @@ final class QmpHarness implements AutoCloseable
             map.put((String)pairs[i], pairs[i + 1]);
         }
         return map;
-    }
-
-    /** Polls {@code condition} until it holds or {@code timeout} passes. */
-    static boolean eventually(final Duration timeout, final BooleanSupplier condition) throws InterruptedException
-    {
-        final long deadlineNs = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean())
-        {
-            if (System.nanoTime() > deadlineNs)
-            {
-                return false;
-            }
-            Thread.sleep(10);
-        }
-        return true;
     }
 
     @Override

@@ -5,6 +5,7 @@ import static io.blockcopy.daemon.qmp.QmpHarness.fileNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.blockcopy.daemon.Eventually;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -173,7 +174,7 @@ class QmpProtocolTest
                 });
                 good.ok("blockdev-backup", args("job-id", "b0", "device", "src", "target", "dst", "sync", "full"));
                 good.awaitEvent("BLOCK_JOB_COMPLETED", data -> "b0".equals(data.get("device")), Duration.ofSeconds(20));
-                assertThat(QmpHarness.eventually(Duration.ofSeconds(20), () -> harness.daemon.clientCount() == 1))
+                assertThat(Eventually.holds(Duration.ofSeconds(20), () -> harness.daemon.clientCount() == 1))
                     .as("the deaf client is dropped").isTrue();
                 flooder.join(Duration.ofSeconds(20));
             }
@@ -203,7 +204,7 @@ class QmpProtocolTest
                     }
                 }
             }
-            assertThat(QmpHarness.eventually(Duration.ofSeconds(10), () -> harness.daemon.clientCount() == 0)).isTrue();
+            assertThat(Eventually.holds(Duration.ofSeconds(10), () -> harness.daemon.clientCount() == 0)).isTrue();
             try (QmpTestClient client = harness.client())
             {
                 assertThat(client.ok("query-jobs", null)).isEqualTo(List.of());

@@ -129,7 +129,7 @@ final class QmpTestClient implements AutoCloseable
         {
             request.put("arguments", args);
         }
-        sendRaw(JsonWriter.write(request) + "\n");
+        sendRaw(JsonWriter.QMP.write(request) + "\n");
         return reply();
     }
 

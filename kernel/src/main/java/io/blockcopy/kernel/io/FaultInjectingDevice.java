@@ -116,7 +116,6 @@ public final class FaultInjectingDevice implements BlockDevice
         return active.injected(rule);
     }
 
-    /** @return the wrapped device's name. */
     /** @return the device this one wraps (for tests and oracles that inspect its contents). */
     public BlockDevice wrapped()
     {
