@@ -3,16 +3,20 @@ package io.blockcopy.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.blockcopy.kernel.TransactionAction.CompletionMode;
 import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.job.BackupManifest;
 import io.blockcopy.kernel.job.BackupSpec;
 import io.blockcopy.kernel.job.JobOutcome;
+import io.blockcopy.kernel.job.JobState;
 import io.blockcopy.kernel.job.SyncMode;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,8 +74,34 @@ class BackupManifestTest
         final Path manifest = dir.resolve("dst.manifest");
         assertThat(kernel.startBackup(BackupSpec.builder(source.id(), target.id()).jobId("j").manifest(manifest)
             .build()).awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.FAILED);
-        Thread.sleep(100); // the incomplete marker is written off the loop
-        assertThat(BackupManifest.read(manifest).complete()).isFalse();
+        assertThat(BackupManifest.read(manifest).complete()).as("marked before the job reports its end").isFalse();
+    }
+
+    @Test
+    void aDurableBackupCancelledWithItsGroupIsMarkedIncompleteAgain() throws Exception
+    {
+        final Device disk1 = fixture.randomMemory("disk1", SIZE, 4);
+        final Device disk2 = fixture.randomMemory("disk2", SIZE, 5);
+        final Device backup1 = kernel.openMemory("backup1", SIZE);
+        final Device backup2 = kernel.openMemory("backup2", SIZE, FaultPlan.parse("write:eio@4M-5M"));
+        final Path manifest1 = dir.resolve("backup1.manifest");
+        final List<Job> jobs = kernel.transaction(List.of(
+            new TransactionAction.Backup(BackupSpec.builder(disk1.id(), backup1.id()).jobId("j1")
+                .manifest(manifest1).build()),
+            new TransactionAction.Backup(BackupSpec.builder(disk2.id(), backup2.id()).jobId("j2")
+                .speed(4 << 20).build())), CompletionMode.GROUPED); // reaches its failing last cluster after ~1 s
+
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (jobs.getFirst().info().state() != JobState.WAITING && System.nanoTime() < deadline)
+        {
+            Thread.sleep(5);
+        }
+        assertThat(jobs.get(1).info().state()).as("j2 still copying").isEqualTo(JobState.RUNNING);
+        assertThat(BackupManifest.read(manifest1).complete()).as("j1 flushed: complete for now").isTrue();
+
+        assertThat(jobs.get(1).awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.FAILED);
+        assertThat(jobs.getFirst().awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.CANCELLED);
+        assertThat(BackupManifest.read(manifest1).complete()).as("not a backup to trust once cancelled").isFalse();
     }
 
     @Test
@@ -85,7 +115,6 @@ class BackupManifestTest
         assertThat(fixture.guestWrite(source, 3 << 16, 4096, (byte)7)).isZero();
         job.cancel();
         assertThat(job.awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.CANCELLED);
-        Thread.sleep(100);
         final BackupManifest.Contents contents = BackupManifest.read(manifest);
         assertThat(contents.complete()).as("a cancelled job is not a complete backup").isFalse();
     }

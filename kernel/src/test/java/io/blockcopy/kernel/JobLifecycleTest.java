@@ -98,9 +98,9 @@ class JobLifecycleTest
         assertThat(fixture.guestWrite(source, 6L << 20, 4096, (byte)1)).isZero();
         assertThat(job.info().done()).as("the guest write's cluster was copied first").isEqualTo(frozen + 65536);
 
-        kernel.setJobSpeed("j", 0);
-        kernel.resumeJob("j");
+        kernel.resumeJob("j"); // still at 1 MiB/s: far from done when paused again
         kernel.pauseJob("j");
+        kernel.setJobSpeed("j", 0);
         kernel.resumeJob("j");
         assertThat(job.awaitResult(Duration.ofSeconds(30)).isSuccess()).isTrue();
         assertThat(KernelFixture.contents(target).mismatch(t0)).isEqualTo(-1);

@@ -13,9 +13,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -109,7 +109,7 @@ class OracleCatchesBrokenKernelsTest
                     rested.copyFrom(memory(image)); // the base of the next check
                     return;
                 }
-                final long unit = writtenOnce(logs);
+                final long unit = droppableUnit(logs, rested);
                 MemorySegment.copy(rested, unit, memory(image), unit, 512); // acknowledged, then lost
                 dropped.set(unit);
             });
@@ -255,22 +255,31 @@ class OracleCatchesBrokenKernelsTest
         return ((DeviceImage.Memory)image).segment();
     }
 
-    /** @return a 512-byte unit that exactly one acknowledged write (of data) touched. */
-    private static long writtenOnce(final List<WriteLog> logs)
+    /**
+     * @return the first 512-byte unit that acknowledged writes covered, no failed write touched, and that held
+     *         no zeros before them: whatever the writes' order, it cannot hold that old content again (a zero
+     *         write leaves zeros, a data write its own data). How many writes covered it does not matter, so the
+     *         pick holds however fast or slowly the storm ran.
+     */
+    private static long droppableUnit(final List<WriteLog> logs, final MemorySegment before)
     {
-        final Map<Long, Integer> touches = new HashMap<>();
+        final Set<Long> acknowledged = new HashSet<>();
+        final Set<Long> failed = new HashSet<>();
         for (final WriteLog log : logs)
         {
             for (int i = 0; i < log.size(); i++)
             {
                 for (long unit = log.offset(i); unit < log.offset(i) + log.length(i); unit += 512)
                 {
-                    touches.merge(0 == log.seed(i) || 0 != log.result(i) ? -unit - 1 : unit, 1, Integer::sum);
+                    (0 == log.result(i) ? acknowledged : failed).add(unit);
                 }
             }
         }
-        return touches.entrySet().stream().filter(e -> e.getKey() >= 0 && e.getValue() == 1 &&
-            !touches.containsKey(-e.getKey() - 1)).mapToLong(Map.Entry::getKey).min().orElseThrow();
+        final MemorySegment zeros = MemorySegment.ofArray(new byte[512]);
+        return acknowledged.stream().filter(unit -> !failed.contains(unit) &&
+                before.asSlice(unit, 512).mismatch(zeros) >= 0)
+            .mapToLong(Long::longValue).min()
+            .orElseThrow(() -> new AssertionError("the storm acknowledged no write to drop"));
     }
 
     /**

@@ -20,6 +20,9 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>{@code {"execute", "arguments"?, "expect"}}: the reply must contain {@code expect} (objects
  * by subset, arrays element by element, scalars equal);</li>
+ * <li>{@code {"execute", "arguments"?, "until"}}: repeats the command (30 s at most) until the reply
+ * contains {@code until}, for states a server reaches asynchronously (QEMU pauses a job at its next
+ * pause point, and a drained section may already have sent a "paused" event of its own);</li>
  * <li>{@code {"event", "data"?, "lacks"?}}: waits (30 s at most) for that event with data containing
  * {@code data} and none of the {@code lacks} members;</li>
  * <li>{@code {"run": [argv], "expect-exit"?, "expect-output"?, "reject-output"?}}: runs a program
@@ -31,6 +34,7 @@ final class QmpScriptRunner
 {
     private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+    private static final long POLL_MILLIS = 10;
 
     /** One step's wall time. */
     record StepTime(int index, String label, long nanos)
@@ -121,8 +125,18 @@ final class QmpScriptRunner
             return "event " + name;
         }
         final String command = (String)step.get("execute");
-        final Map<String, Object> reply = client.execute(command, (Map<String, Object>)step.get("arguments"));
-        final Object expect = step.get("expect");
+        final Map<String, Object> arguments = (Map<String, Object>)step.get("arguments");
+        Map<String, Object> reply = client.execute(command, arguments);
+        if (step.containsKey("until"))
+        {
+            final long deadline = System.nanoTime() + EVENT_TIMEOUT.toNanos();
+            while (!matches(step.get("until"), reply) && System.nanoTime() < deadline)
+            {
+                Thread.sleep(POLL_MILLIS);
+                reply = client.execute(command, arguments);
+            }
+        }
+        final Object expect = step.containsKey("until") ? step.get("until") : step.get("expect");
         if (!matches(expect, reply))
         {
             fail("step " + index + " (" + command + " " + step.get("arguments") + "): expected " + expect +

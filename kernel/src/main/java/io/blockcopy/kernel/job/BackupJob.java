@@ -53,6 +53,7 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
     private volatile boolean userPaused;
     private boolean flushing;
     private boolean doneWhilePaused;
+    private boolean incompleteManifestWritten;
     private long t0Nanos;
 
     BackupJob(final BackupSpec spec, final SyncMode sync, final BitmapMode bitmapMode, final DeviceNode source,
@@ -441,11 +442,20 @@ public final class BackupJob implements LoopTask, CopyListener, IoCallback
         {
             return;
         }
-        finishBitmap(false);
-        if (started)
+        if (started && !incompleteManifestWritten && null != manifest)
         {
-            writeManifest(false); // cancelled after its flush (a grouped partner failed): not a backup to trust
+            // Marked incomplete on disk before the job reports its end (also when it was cancelled after its
+            // flush because a grouped partner failed): a manifest read after the event never claims a backup.
+            incompleteManifestWritten = true;
+            flushing = true;
+            writeManifest(false).whenComplete((ignored, failure) -> host.execute(() ->
+            {
+                flushing = false;
+                concludeAbortIfDrained();
+            }));
+            return;
         }
+        finishBitmap(false);
         if (null == error)
         {
             host.publish(new JobEvent.Cancelled(spec.jobId(), spec.jobId(), total, copier.bytesCopied(),
