@@ -30,6 +30,7 @@ final class PlanRunner
 {
     private static final int CLUSTER = BackupSpec.DEFAULT_CLUSTER_SIZE;
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
+    private static final int MAX_RESUMES = 10;
     private static final long WAIT_LIMIT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int RETRIES_TO_SEE = 3;
 
@@ -340,7 +341,7 @@ final class PlanRunner
                 }
                 devices.heal(run.target.device());
                 devices.heal(source.device);
-                resume(run, context);
+                resumeUntilItRuns(run, context);
             }
             case RETRIES_UNTIL_CANCELLED ->
             {
@@ -357,6 +358,19 @@ final class PlanRunner
                     source.storm.failed() > failedBefore) || run.job.result().isDone());
                 cancel(run, context);
             }
+        }
+    }
+
+    /**
+     * Resumes a job paused by an error policy, again each time it pauses anew: a copy issued before the devices
+     * were healed may still fail after the resume, and the policy rightly stops the job again.
+     */
+    private void resumeUntilItRuns(final BackupRun run, final PlanContext context) throws InterruptedException
+    {
+        for (int resumes = 0; resumes < MAX_RESUMES && !run.job.result().isDone(); resumes++)
+        {
+            resume(run, context);
+            waitFor(() -> run.job.info().state() == JobState.PAUSED || run.job.result().isDone());
         }
     }
 
