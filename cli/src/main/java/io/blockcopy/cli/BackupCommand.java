@@ -94,7 +94,7 @@ public final class BackupCommand implements Callable<Integer>
         description = "Smallest copy unit, a power of two; blockcopy uses max(64K, SIZE). Default: ${DEFAULT-VALUE}.")
     private long clusterSize;
 
-    @Option(names = "--max-workers", defaultValue = "64", paramLabel = "N",
+    @Option(names = "--max-workers", defaultValue = "" + BackupSpec.DEFAULT_MAX_WORKERS, paramLabel = "N",
         description = "Background copies in flight. Default: ${DEFAULT-VALUE}.")
     private int maxWorkers;
 

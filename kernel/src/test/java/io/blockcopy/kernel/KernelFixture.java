@@ -3,6 +3,8 @@ package io.blockcopy.kernel;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.blockcopy.kernel.guest.GuestPort;
+import io.blockcopy.kernel.io.FaultInjectingDevice;
+import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.io.MemoryDevice;
 import io.blockcopy.kernel.job.JobEvent;
 import java.lang.foreign.Arena;
@@ -31,14 +33,26 @@ final class KernelFixture implements AutoCloseable
 
     Device randomMemory(final String name, final long size, final long seed)
     {
-        final Device device = kernel.openMemory(name, size);
-        ((MemoryDevice)device.backend()).fillRandom(seed);
+        return randomMemory(name, size, seed, null);
+    }
+
+    /** A memory device of random data that injects {@code faults} (null: none). */
+    Device randomMemory(final String name, final long size, final long seed, final FaultPlan faults)
+    {
+        final Device device = kernel.openMemory(name, size, faults);
+        memory(device).fillRandom(seed);
         return device;
     }
 
     static MemorySegment contents(final Device device)
     {
-        return ((MemoryDevice)device.backend()).contents();
+        return memory(device).contents();
+    }
+
+    private static MemoryDevice memory(final Device device)
+    {
+        return (MemoryDevice)(device.backend() instanceof FaultInjectingDevice faulty ? faulty.wrapped() :
+            device.backend());
     }
 
     MemorySegment snapshot(final Device device)

@@ -28,7 +28,8 @@ import java.util.ArrayDeque;
  * released, so a woken writer re-checks and copies the cluster itself.
  *
  * <p>The background copy obeys the rate limiter (a timer wakes the loop when the debt is paid)
- * and backs off while guest writes are in flight; guest-write copies are charged but never delayed.
+ * and trickles while the guest writes (see canStartBackground); guest-write copies are charged but never
+ * delayed.
  * Tasks are struct-of-arrays slots and the I/O tag packs slot and phase: no allocation per copy.
  */
 public final class BlockCopier implements IoCallback, AutoCloseable
@@ -39,7 +40,9 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private static final long PHASE_MASK = 3L << 32;
     private static final long SLOT_MASK = 0xFFFF_FFFFL;
     private static final long TIMER_TAG = -1;
-    private static final int GUEST_BUSY_WORKERS = 2;
+    private static final int GUEST_BUSY_WORKERS = 1;
+    private static final int GUEST_BUSY_CHUNK = 256 * 1024;
+    private static final long GUEST_QUIET_NS = 5_000_000;
 
     private final DeviceNode sourceNode;
     private final BlockDevice source;
@@ -48,6 +51,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
     private final HBitmap copyBitmap;
     private final CopyListener listener;
     private final CopierConfig config;
+    private final int busyChunk;
     private final RateLimiter limiter;
     private final LoopTimers timers;
     private final CompletionSink completions;
@@ -99,6 +103,7 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         this.copyBitmap = copyBitmap;
         this.listener = listener;
         this.config = config;
+        busyChunk = Math.max(config.clusterSize(), Math.min(GUEST_BUSY_CHUNK, config.chunkSize()));
         this.limiter = limiter;
         this.timers = timers;
         this.completions = completions;
@@ -143,16 +148,21 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         int started = 0;
         boolean wrapped = false;
         final long size = source.size();
-        while (canStartBackground())
+        while (true)
         {
             final long nowNs = System.nanoTime();
+            final boolean guestBusy = sourceNode.guestBusy(nowNs, GUEST_QUIET_NS);
+            if (!canStartBackground(guestBusy))
+            {
+                break;
+            }
             final long delayNs = limiter.delayNs(nowNs);
             if (delayNs > 0)
             {
                 armTimer(nowNs + delayNs);
                 break;
             }
-            final long start = copyBitmap.nextDirtyArea(cursor, size, config.chunkSize(), area);
+            final long start = copyBitmap.nextDirtyArea(cursor, size, guestBusy ? busyChunk : config.chunkSize(), area);
             if (start < 0)
             {
                 if (wrapped || cursor == 0 || copyBitmap.isEmpty())
@@ -173,27 +183,25 @@ public final class BlockCopier implements IoCallback, AutoCloseable
         return started;
     }
 
-    private boolean canStartBackground()
+    /**
+     * Guest priority (DESIGN §6.10, ADR 0006): while guest writes are in flight on the source, or were admitted in
+     * the last {@link #GUEST_QUIET_NS} (a guest between two bursts), the background copy keeps at most
+     * {@link #GUEST_BUSY_WORKERS} chunk of at most {@link #GUEST_BUSY_CHUNK} in flight, so guest I/O neither queues
+     * behind a wall of background chunks nor loses much of the disk's bandwidth to them; once the guest has been
+     * quiet that long the background copy uses all {@code maxWorkers} with full chunks.
+     */
+    private boolean canStartBackground(final boolean guestBusy)
     {
-        return backgroundEnabled && backgroundInFlight < backgroundLimit() &&
-            buffers.available() > config.guestReserve();
+        final int limit = guestBusy ? Math.min(config.maxWorkers(), GUEST_BUSY_WORKERS) : config.maxWorkers();
+        return backgroundEnabled && backgroundInFlight < limit && buffers.available() > config.guestReserve();
     }
 
     /** @return true if {@link #startBackgroundCopies()} would start a copy now. */
     public boolean hasBackgroundWork()
     {
-        return canStartBackground() && !copyBitmap.isEmpty() && limiter.delayNs(System.nanoTime()) == 0;
-    }
-
-    /**
-     * Guest priority (DESIGN §6.10): while guest writes are in flight on the source, the background
-     * copy keeps at most {@link #GUEST_BUSY_WORKERS} chunks in flight, so guest I/O does not queue
-     * behind a wall of background chunks; with the guest idle it uses all {@code maxWorkers}.
-     */
-    private int backgroundLimit()
-    {
-        return sourceNode.writesInFlight() > 0 ? Math.min(config.maxWorkers(), GUEST_BUSY_WORKERS) :
-            config.maxWorkers();
+        final long nowNs = System.nanoTime();
+        return canStartBackground(sourceNode.guestBusy(nowNs, GUEST_QUIET_NS)) && !copyBitmap.isEmpty() &&
+            limiter.delayNs(nowNs) == 0;
     }
 
     private void armTimer(final long deadlineNs)

@@ -51,6 +51,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private GuestPort[] ports = NO_PORTS;
     private long nextSequence;
     private int writesInFlight;
+    private long lastWriteAdmittedNs = Long.MIN_VALUE / 2;
     private Thread owner;
 
     /**
@@ -273,6 +274,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
         request.sequence = ++nextSequence;
         request.trackerHandle = tracker.add(request.offset(), request.end(), InFlightTracker.WRITE, request.sequence);
         writesInFlight++;
+        lastWriteAdmittedNs = System.nanoTime();
         dispatchWrite(request);
     }
 
@@ -528,5 +530,14 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     public int writesInFlight()
     {
         return writesInFlight;
+    }
+
+    /**
+     * @return true if a guest write is in flight, or one was admitted less than {@code quietNs} before
+     *         {@code nowNs}: a guest between two bursts still counts as busy.
+     */
+    public boolean guestBusy(final long nowNs, final long quietNs)
+    {
+        return writesInFlight > 0 || nowNs - lastWriteAdmittedNs < quietNs;
     }
 }

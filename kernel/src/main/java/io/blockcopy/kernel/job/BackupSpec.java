@@ -34,8 +34,12 @@ public record BackupSpec(String jobId, int sourceId, int targetId, SyncMode sync
 {
     /** Default and minimum copy unit (QEMU's BLOCK_COPY_CLUSTER_SIZE_DEFAULT). */
     public static final int DEFAULT_CLUSTER_SIZE = 64 * 1024;
-    /** Default background copies in flight (QEMU's default). */
-    public static final int DEFAULT_MAX_WORKERS = 64;
+    /**
+     * Default background copies in flight: as many 1 MiB buffers as the 128 MiB cap leaves beside the 16 kept for
+     * guest writes (QEMU: 64). Deeper queues reach this disk's copy bound; while the guest writes, the background
+     * copy keeps only 2 in flight whatever this says (ADR 0006).
+     */
+    public static final int DEFAULT_MAX_WORKERS = 112;
     /** Largest single copy buffer (QEMU's BLOCK_COPY_MAX_BUFFER). */
     public static final int MAX_BUFFER = 1024 * 1024;
     /** Largest cluster size blockcopy accepts (a cluster must fit one copy buffer of an int length). */
