@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,20 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * The verify manifest: per-cluster CRC32C of what was copied, complete only once the target is
  * durable, incomplete after a failure, and refusing damaged files.
  */
-class BackupManifestTest
+class BackupManifestTest extends KernelTestBase
 {
     private static final long SIZE = (4L << 20) + 8192; // a partial last cluster
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     @Test
     void completeManifestHoldsTheChecksumOfEveryCluster() throws Exception

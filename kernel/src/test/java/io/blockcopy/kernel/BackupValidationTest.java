@@ -7,26 +7,17 @@ import io.blockcopy.kernel.bitmap.BitmapInfo;
 import io.blockcopy.kernel.job.BackupSpec;
 import io.blockcopy.kernel.job.BitmapMode;
 import io.blockcopy.kernel.job.SyncMode;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * DESIGN §6.9: every refused backup gives QEMU's text (where QEMU has one) and leaves no job
  * and no frozen bitmap behind.
  */
-class BackupValidationTest
+class BackupValidationTest extends KernelTestBase
 {
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
     private final Device source = kernel.openMemory("src", 4 << 20);
     private final Device target = kernel.openMemory("dst", 4 << 20);
     private final Device small = kernel.openMemory("small", 1 << 20);
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     private BackupSpec.Builder spec()
     {

@@ -11,7 +11,6 @@ import io.blockcopy.kernel.job.JobResult;
 import io.blockcopy.kernel.job.SyncMode;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,19 +18,11 @@ import org.junit.jupiter.api.Test;
  * keeps only writes since T0 on success and everything on failure; never keeps everything;
  * always synchronises even on failure and then gives back the clusters not copied.
  */
-class BitmapModeTest
+class BitmapModeTest extends KernelTestBase
 {
     private static final long SIZE = 8L << 20;
     private static final long CLUSTER = 65536;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
     private Device source;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     /** Dirties clusters 0, 1 and 2 before the job; the job's write dirties cluster 100 after T0. */
     private JobResult run(final SyncMode sync, final BitmapMode mode, final String targetFaults) throws Exception

@@ -15,24 +15,15 @@ import io.blockcopy.kernel.job.JobState;
 import io.blockcopy.kernel.job.SyncMode;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * DESIGN §6.5 driven by the fault-injecting device: on-source-error / on-target-error policies
  * with their error events, and on-cbw-error, where a broken snapshot fails the job.
  */
-class ErrorPolicyTest
+class ErrorPolicyTest extends KernelTestBase
 {
     private static final long SIZE = 4L << 20;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     private Device source(final String faults)
     {

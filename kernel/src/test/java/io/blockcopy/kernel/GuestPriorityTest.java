@@ -8,28 +8,19 @@ import io.blockcopy.kernel.job.BackupSpec;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Guest priority (ADR 0006): while a guest write is in flight, the background copy keeps one chunk of at most
  * 256 KiB in flight; once the guest is quiet it runs with every worker and full chunks.
  */
-class GuestPriorityTest
+class GuestPriorityTest extends KernelTestBase
 {
     private static final long SIZE = 64L << 20;
     private static final long TARGET_WRITE_MS = 20;
     private static final long GUEST_WRITE_MS = 1000;
     private static final long WINDOW_MS = 400;
     private static final int WORKERS = 4;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     @Test
     void theBackgroundCopyTricklesWhileAGuestWriteIsInFlightAndRunsFullyOnceItEnds() throws Exception

@@ -12,24 +12,15 @@ import io.blockcopy.kernel.job.JobState;
 import io.blockcopy.kernel.job.SyncMode;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * DESIGN §6.3: QEMU's job states, events and verbs, pause semantics, rate limit, checkpoint,
  * cluster-size rule, durability and discard-source, on memory devices.
  */
-class JobLifecycleTest
+class JobLifecycleTest extends KernelTestBase
 {
     private static final long SIZE = 8L << 20;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     @Test
     void autoFinalizeAndDismissEmitQemusEventsInOrder() throws Exception

@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,20 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  * Sparse raw files (DESIGN §6.1, §6.8): sync=top copies only the extents SEEK_DATA reports, holes
  * are never read, and a backup into a fresh target stays sparse.
  */
-class SparseBackupTest
+class SparseBackupTest extends KernelTestBase
 {
     private static final long SIZE = 64L << 20;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     private Path sparseImage() throws IOException
     {

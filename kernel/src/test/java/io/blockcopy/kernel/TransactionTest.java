@@ -13,24 +13,15 @@ import io.blockcopy.kernel.job.SyncMode;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * DESIGN §6.4: transactions are all or nothing; grouped jobs succeed together or every bitmap
  * rolls back; backups of one transaction share one point in time.
  */
-class TransactionTest
+class TransactionTest extends KernelTestBase
 {
     private static final long SIZE = 4L << 20;
-    private final KernelFixture fixture = new KernelFixture();
-    private final Blockcopy kernel = fixture.kernel;
-
-    @AfterEach
-    void close()
-    {
-        fixture.close();
-    }
 
     @Test
     void aFailingActionLeavesNoJobAndNoBitmapChange()
