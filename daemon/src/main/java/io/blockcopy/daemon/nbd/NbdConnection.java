@@ -101,8 +101,8 @@ final class NbdConnection implements Runnable
         {
             socket.close();
             release();
+            onFinished.accept(this); // before the latch: whoever awaits the end sees the server forget it
             finished.countDown();
-            onFinished.accept(this);
         }
     }
 
