@@ -7,16 +7,19 @@ import io.blockcopy.kernel.TransactionAction.CompletionMode;
 import io.blockcopy.kernel.io.FaultPlan;
 import io.blockcopy.kernel.job.BackupManifest;
 import io.blockcopy.kernel.job.BackupSpec;
+import io.blockcopy.kernel.job.JobEvent;
 import io.blockcopy.kernel.job.JobOutcome;
 import io.blockcopy.kernel.job.JobState;
 import io.blockcopy.kernel.job.SyncMode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +79,14 @@ class BackupManifestTest extends KernelTestBase
         final Device backup1 = kernel.openMemory("backup1", SIZE);
         final Device backup2 = kernel.openMemory("backup2", SIZE, FaultPlan.parse("write:eio@4M-5M"));
         final Path manifest1 = dir.resolve("backup1.manifest");
+        final AtomicReference<Boolean> completeAtTheEvent = new AtomicReference<>();
+        kernel.addJobListener(event ->
+        {
+            if (event instanceof JobEvent.Cancelled cancelled && cancelled.jobId().equals("j1"))
+            {
+                completeAtTheEvent.set(readsComplete(manifest1));
+            }
+        });
         final List<Job> jobs = kernel.transaction(List.of(
             new TransactionAction.Backup(BackupSpec.builder(disk1.id(), backup1.id()).jobId("j1")
                 .manifest(manifest1).build()),
@@ -92,7 +103,21 @@ class BackupManifestTest extends KernelTestBase
 
         assertThat(jobs.get(1).awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.FAILED);
         assertThat(jobs.getFirst().awaitResult(Duration.ofSeconds(30)).outcome()).isEqualTo(JobOutcome.CANCELLED);
+        assertThat(completeAtTheEvent.get()).as("already incomplete on disk when BLOCK_JOB_CANCELLED is sent")
+            .isFalse();
         assertThat(BackupManifest.read(manifest1).complete()).as("not a backup to trust once cancelled").isFalse();
+    }
+
+    private static boolean readsComplete(final Path manifest)
+    {
+        try
+        {
+            return BackupManifest.read(manifest).complete();
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     @Test

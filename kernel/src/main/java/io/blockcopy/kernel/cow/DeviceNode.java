@@ -51,7 +51,7 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
     private GuestPort[] ports = NO_PORTS;
     private long nextSequence;
     private int writesInFlight;
-    private long lastWriteAdmittedNs = Long.MIN_VALUE / 2;
+    private long lastWriteAdmittedNs = System.nanoTime(); // compared by difference only: no overflow
     private Thread owner;
 
     /**
@@ -524,12 +524,6 @@ public final class DeviceNode implements LoopTask, IoCallback, InFlightTracker.W
         {
             device.close();
         }
-    }
-
-    /** @return guest writes admitted and not yet completed. */
-    public int writesInFlight()
-    {
-        return writesInFlight;
     }
 
     /**

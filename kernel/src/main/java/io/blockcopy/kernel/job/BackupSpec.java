@@ -37,7 +37,7 @@ public record BackupSpec(String jobId, int sourceId, int targetId, SyncMode sync
     /**
      * Default background copies in flight: as many 1 MiB buffers as the 128 MiB cap leaves beside the 16 kept for
      * guest writes (QEMU: 64). Deeper queues reach this disk's copy bound; while the guest writes, the background
-     * copy keeps only 2 in flight whatever this says (ADR 0006).
+     * copy keeps one chunk of at most 256 KiB in flight whatever this says (ADR 0006).
      */
     public static final int DEFAULT_MAX_WORKERS = 112;
     /** Largest single copy buffer (QEMU's BLOCK_COPY_MAX_BUFFER). */
